@@ -1,0 +1,1 @@
+//! Backend for Docker via bollard, including many nodes per container.

@@ -1,0 +1,1 @@
+//! Backend for macOS launchd (user and sudo modes): plist generation and launchctl control.

@@ -1,0 +1,1 @@
+//! Backend for detached processes (setsid+user, setsid+sudo): spawn in a new session, pid files, signals.

@@ -1,0 +1,214 @@
+//! The `Backend` trait every process manager implements (systemd, setsid, launchd, antctl, docker,
+//! or a third party's), what a backend can do as data (`Capabilities`), and the `Registry` the CLI fills.
+use crate::error::{Error, Result};
+use crate::firewall::Firewall;
+use crate::machine::Machine;
+use crate::manager::ProcessManager;
+use crate::node::Node;
+use crate::profile::NodeLine;
+use crate::runner::Runner;
+use crate::snapshot::IdAllocation;
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What a backend can do, as data; the executor and reports consult it instead of meeting surprise errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// Modes it supports (`user`, `sudo`, `zen`).
+    pub modes: Vec<crate::manager::ManagerMode>,
+    /// How new node ids are chosen.
+    pub id_allocation: IdAllocation,
+    /// It can replace a node's binary in place.
+    pub upgrade: bool,
+    /// It can find nodes it did not create in this database (import).
+    pub discover: bool,
+    /// The backend decides node paths itself (antctl+zen) and reports them after `create`.
+    pub chooses_own_paths: bool,
+    /// Nodes survive a reboot by themselves (systemd, launchd, docker restart policy).
+    pub survives_reboot: bool,
+    /// Several nodes share one container.
+    pub multi_node_containers: bool,
+}
+
+impl Capabilities {
+    /// A backend that does create/start/stop/remove/status and nothing more.
+    pub fn basic(modes: Vec<crate::manager::ManagerMode>) -> Self {
+        Capabilities {
+            modes,
+            id_allocation: IdAllocation::FillHoles,
+            upgrade: false,
+            discover: false,
+            chooses_own_paths: false,
+            survives_reboot: false,
+            multi_node_containers: false,
+        }
+    }
+
+    /// Builder-style setters keep the struct non-exhaustive for outside crates.
+    pub fn with_upgrade(mut self, v: bool) -> Self {
+        self.upgrade = v;
+        self
+    }
+    /// See [`Capabilities::discover`].
+    pub fn with_discover(mut self, v: bool) -> Self {
+        self.discover = v;
+        self
+    }
+    /// See [`Capabilities::id_allocation`].
+    pub fn with_id_allocation(mut self, v: IdAllocation) -> Self {
+        self.id_allocation = v;
+        self
+    }
+    /// See [`Capabilities::chooses_own_paths`].
+    pub fn with_chooses_own_paths(mut self, v: bool) -> Self {
+        self.chooses_own_paths = v;
+        self
+    }
+    /// See [`Capabilities::survives_reboot`].
+    pub fn with_survives_reboot(mut self, v: bool) -> Self {
+        self.survives_reboot = v;
+        self
+    }
+    /// See [`Capabilities::multi_node_containers`].
+    pub fn with_multi_node_containers(mut self, v: bool) -> Self {
+        self.multi_node_containers = v;
+        self
+    }
+}
+
+/// What the process manager says about a node's process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessState {
+    /// The process runs (pid when known).
+    Running {
+        /// Its pid, when the backend knows it.
+        pid: Option<u32>,
+    },
+    /// Installed but not running.
+    Stopped,
+    /// No service, unit, container or directory for it.
+    Missing,
+}
+
+/// A node process manager. Object safe; methods added later get default bodies.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// `systemd`, `setsid`, ...
+    fn kind(&self) -> &str;
+
+    /// What it can do.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Lay a new node out (dirs, binary copy from `source_binary`, unit/plist/container) without starting it.
+    /// Returns the node as created (paths may be filled in by backends that choose their own).
+    async fn create(&self, node: &Node, source_binary: &Path) -> Result<Node>;
+
+    /// Start a created node.
+    async fn start(&self, node: &Node) -> Result<()>;
+
+    /// Stop a node; returns once it is down (SIGTERM, wait, SIGKILL or the manager's equivalent).
+    async fn stop(&self, node: &Node) -> Result<()>;
+
+    /// Stop then start.
+    async fn restart(&self, node: &Node) -> Result<()> {
+        self.stop(node).await?;
+        self.start(node).await
+    }
+
+    /// Put `source_binary` in place as the node's binary (the node is stopped by the caller).
+    async fn upgrade(&self, node: &Node, source_binary: &Path) -> Result<()> {
+        let _ = (node, source_binary);
+        Err(Error::unsupported(format!(
+            "the {} backend cannot upgrade nodes in place",
+            self.kind()
+        )))
+    }
+
+    /// Stop the node and delete its service, files and logs.
+    async fn remove(&self, node: &Node) -> Result<()>;
+
+    /// The process state right now.
+    async fn status(&self, node: &Node) -> Result<ProcessState>;
+
+    /// Nodes this backend finds on the host (units, plists, pid files, containers, registry).
+    async fn discover(&self) -> Result<Vec<Node>> {
+        Err(Error::unsupported(format!(
+            "the {} backend cannot discover existing nodes",
+            self.kind()
+        )))
+    }
+
+    /// Called once after a batch of changes (e.g. one `systemctl daemon-reload` per cycle).
+    async fn flush(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Remove every node given and whatever shared state the backend created.
+    async fn teardown(&self, nodes: &[Node]) -> Result<()> {
+        for n in nodes {
+            self.remove(n).await?;
+        }
+        Ok(())
+    }
+}
+
+/// What a backend factory is given.
+#[derive(Clone)]
+pub struct BackendContext {
+    /// The manager (kind and mode) asked for.
+    pub manager: ProcessManager,
+    /// The resolved settings.
+    pub machine: Machine,
+    /// The one process runner.
+    pub runner: Arc<dyn Runner>,
+    /// The node line new nodes use.
+    pub line: Arc<dyn NodeLine>,
+    /// The firewall to open/close node ports with.
+    pub firewall: Arc<dyn Firewall>,
+    /// wnm's base dir (`~/.local/share/autonomi`, `/var/antctl`).
+    pub base_dir: PathBuf,
+    /// Filesystem root (`/` in production; a temp dir in tests).
+    pub root: PathBuf,
+}
+
+/// Builds a backend from a context.
+pub type BackendFactory = fn(&BackendContext) -> Result<Arc<dyn Backend>>;
+
+/// Backends known to this binary, by kind. Filled by each backend crate's `register`.
+#[derive(Default, Clone)]
+pub struct Registry {
+    factories: BTreeMap<String, BackendFactory>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Registry::default()
+    }
+
+    /// Make `kind` available.
+    pub fn register(&mut self, kind: &str, factory: BackendFactory) {
+        self.factories.insert(kind.to_string(), factory);
+    }
+
+    /// Kinds available, sorted.
+    pub fn kinds(&self) -> Vec<&str> {
+        self.factories.keys().map(String::as_str).collect()
+    }
+
+    /// Build the backend for `ctx.manager`.
+    pub fn build(&self, ctx: &BackendContext) -> Result<Arc<dyn Backend>> {
+        let kind = ctx.manager.kind();
+        let f = self.factories.get(kind).ok_or_else(|| {
+            Error::unsupported(format!(
+                "process manager {} is not built into this wnm (available: {}); rebuild with the matching cargo feature",
+                ctx.manager,
+                self.kinds().join(", ")
+            ))
+        })?;
+        f(ctx)
+    }
+}

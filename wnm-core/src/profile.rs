@@ -1,0 +1,278 @@
+//! Node-line profiles: how a node binary is launched, versioned and health-checked, as data per
+//! line (antnode 0.4.x today, the 2026 `ant-node` line next), not constants spread through backends.
+use crate::node::Node;
+use crate::version::Version;
+use std::sync::Arc;
+
+/// How a manager learns a node's health.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HealthCheck {
+    /// HTTP OpenMetrics on 127.0.0.1:metrics_port: `metrics_path` for figures, `metadata_path` for version and peer id.
+    Metrics {
+        /// Path of the metrics body (`/metrics`).
+        metrics_path: &'static str,
+        /// Path of the metadata body (`/metadata`).
+        metadata_path: &'static str,
+    },
+    /// No HTTP endpoint: the process (pid) and its UDP port are all there is.
+    ProcessOnly,
+}
+
+/// Options that shape a node's command line beyond its own row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LaunchOptions {
+    /// Disable UPnP.
+    pub no_upnp: bool,
+    /// Operator's extra arguments (`start_args`), appended before the network subcommand.
+    pub extra_args: Vec<String>,
+}
+
+/// A node line: everything that differs between node binaries.
+pub trait NodeLine: Send + Sync + std::fmt::Debug {
+    /// Stable name stored with each node (`antnode-0.4`).
+    fn name(&self) -> &'static str;
+    /// File name of the binary (`antnode`).
+    fn binary_name(&self) -> &'static str;
+    /// The argument list that runs `node` (program excluded).
+    fn launch_args(&self, node: &Node, opts: &LaunchOptions) -> Vec<String>;
+    /// Parse the version out of `BINARY --version` output.
+    fn parse_version_output(&self, output: &str) -> Option<Version>;
+    /// How health is observed.
+    fn health(&self) -> HealthCheck;
+    /// File in the root dir that holds the node's identity (kept across restarts and upgrades).
+    fn identity_file(&self) -> &'static str;
+    /// File in the root dir where the node writes its pid, if it does.
+    fn pid_file(&self) -> Option<&'static str>;
+}
+
+/// antnode 0.4.x (crates.io `ant-node` 0.3–0.4.17, binary `antnode`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Antnode04;
+
+impl NodeLine for Antnode04 {
+    fn name(&self) -> &'static str {
+        "antnode-0.4"
+    }
+    fn binary_name(&self) -> &'static str {
+        "antnode"
+    }
+    fn launch_args(&self, node: &Node, opts: &LaunchOptions) -> Vec<String> {
+        let mut a: Vec<String> = Vec::with_capacity(20);
+        if opts.no_upnp {
+            a.push("--no-upnp".into());
+        }
+        a.extend([
+            "--root-dir".into(),
+            node.root_dir.clone(),
+            "--port".into(),
+            node.port.to_string(),
+            "--enable-metrics-server".into(),
+            "--metrics-server-port".into(),
+            node.metrics_port.to_string(),
+            "--log-output-dest".into(),
+            node.log_dir.clone(),
+            "--max-log-files".into(),
+            "1".into(),
+            "--max-archived-log-files".into(),
+            "1".into(),
+            "--rewards-address".into(),
+            node.wallet.clone(),
+        ]);
+        a.extend(opts.extra_args.iter().cloned());
+        if !node.network.is_empty() {
+            a.push(node.network.clone());
+        }
+        a
+    }
+    fn parse_version_output(&self, output: &str) -> Option<Version> {
+        let first = output.lines().next()?;
+        let v = first.trim().strip_prefix("Autonomi Node v")?;
+        v.trim().parse().ok()
+    }
+    fn health(&self) -> HealthCheck {
+        HealthCheck::Metrics {
+            metrics_path: "/metrics",
+            metadata_path: "/metadata",
+        }
+    }
+    fn identity_file(&self) -> &'static str {
+        "secret-key"
+    }
+    fn pid_file(&self) -> Option<&'static str> {
+        Some("antnode.pid")
+    }
+}
+
+/// The 2026 line (crates.io `ant-node` >= 0.6, binary `ant-node`): flags instead of subcommands,
+/// no HTTP metrics, health from the process only.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AntNode2026;
+
+impl NodeLine for AntNode2026 {
+    fn name(&self) -> &'static str {
+        "ant-node-2026"
+    }
+    fn binary_name(&self) -> &'static str {
+        "ant-node"
+    }
+    fn launch_args(&self, node: &Node, opts: &LaunchOptions) -> Vec<String> {
+        let mut a: Vec<String> = vec![
+            "--root-dir".into(),
+            node.root_dir.clone(),
+            "--port".into(),
+            node.port.to_string(),
+            "--rewards-address".into(),
+            node.wallet.clone(),
+            "--enable-logging".into(),
+            "--log-dir".into(),
+            node.log_dir.clone(),
+            "--stop-on-upgrade".into(),
+        ];
+        match node.network.as_str() {
+            "" => {}
+            "evm-arbitrum-one" => a.extend(["--evm-network".into(), "arbitrum-one".into()]),
+            "evm-arbitrum-sepolia-test" => {
+                a.extend(["--evm-network".into(), "arbitrum-sepolia".into()])
+            }
+            other => a.extend(["--evm-network".into(), other.to_string()]),
+        }
+        a.extend(opts.extra_args.iter().cloned());
+        a
+    }
+    fn parse_version_output(&self, output: &str) -> Option<Version> {
+        let first = output.lines().next()?;
+        first.trim().strip_prefix("ant-node ")?.trim().parse().ok()
+    }
+    fn health(&self) -> HealthCheck {
+        HealthCheck::ProcessOnly
+    }
+    fn identity_file(&self) -> &'static str {
+        "node_identity.key"
+    }
+    fn pid_file(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// Look a line up by its stored name; unknown names fall back to none.
+pub fn line_by_name(name: &str) -> Option<Arc<dyn NodeLine>> {
+    match name {
+        "antnode-0.4" | "" => Some(Arc::new(Antnode04)),
+        "ant-node-2026" => Some(Arc::new(AntNode2026)),
+        _ => None,
+    }
+}
+
+/// Split `start_args` into arguments: whitespace separated, no shell quoting or expansion.
+pub fn split_start_args(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+/// Parse `environment` (`K=V K2=V2` or `K=V,K2=V2`) into pairs; keys must be shell-style names.
+pub fn parse_environment(s: &str) -> crate::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for item in s
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|x| !x.is_empty())
+    {
+        let (k, v) = item.split_once('=').ok_or_else(|| {
+            crate::Error::invalid_config(format!("environment entry {item:?} must be KEY=VALUE"))
+        })?;
+        let k = k.trim();
+        let valid = !k.is_empty()
+            && !k.starts_with(|c: char| c.is_ascii_digit())
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(crate::Error::invalid_config(format!(
+                "environment entry {item:?}: {k:?} is not a valid variable name"
+            )));
+        }
+        out.push((k.to_string(), v.trim_matches('"').to_string()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manager::ProcessManager;
+    use crate::metrics::NodeMetrics;
+    use crate::status::NodeStatus;
+
+    fn node() -> Node {
+        Node {
+            id: 1,
+            service_name: "antnode0001".into(),
+            port: 55001,
+            metrics_port: 13001,
+            rpc_port: 30001,
+            root_dir: "/var/antctl/services/antnode0001".into(),
+            log_dir: "/var/log/antnode/antnode0001".into(),
+            binary: "/var/antctl/services/antnode0001/antnode".into(),
+            user: "ant".into(),
+            wallet: "0x5c69a31F0c03ffc64aC203F6B67Cf9cC7ca93A93".into(),
+            network: "evm-arbitrum-one".into(),
+            version: None,
+            peer_id: None,
+            status: NodeStatus::Stopped,
+            status_changed_at: 0,
+            created_at: 0,
+            manager: ProcessManager::platform_default(),
+            line: "antnode-0.4".into(),
+            container_id: None,
+            host: "127.0.0.1".into(),
+            environment: String::new(),
+            metrics: NodeMetrics::default(),
+        }
+    }
+
+    #[test]
+    fn antnode_args_match_anm_unit_order_and_network_last() {
+        let opts = LaunchOptions {
+            no_upnp: true,
+            extra_args: vec!["--relay".into()],
+        };
+        let a = Antnode04.launch_args(&node(), &opts);
+        assert_eq!(a.first().unwrap(), "--no-upnp");
+        assert_eq!(a.last().unwrap(), "evm-arbitrum-one");
+        assert_eq!(a[a.len() - 2], "--relay");
+        let joined = a.join(" ");
+        assert!(joined.contains("--metrics-server-port 13001"));
+        assert!(joined.contains("--rewards-address 0x5c69a31F0c03ffc64aC203F6B67Cf9cC7ca93A93"));
+    }
+
+    #[test]
+    fn version_outputs_of_both_lines() {
+        let out04 = "Autonomi Node v0.4.11\nNetwork version: ant/1.0/1\n";
+        assert_eq!(
+            Antnode04.parse_version_output(out04).unwrap().to_string(),
+            "0.4.11"
+        );
+        assert_eq!(
+            AntNode2026
+                .parse_version_output("ant-node 0.23.1\n")
+                .unwrap()
+                .to_string(),
+            "0.23.1"
+        );
+        assert!(Antnode04.parse_version_output("garbage").is_none());
+    }
+
+    #[test]
+    fn new_line_uses_flags_not_subcommands() {
+        let a = AntNode2026.launch_args(&node(), &LaunchOptions::default());
+        assert!(!a.contains(&"evm-arbitrum-one".to_string()));
+        assert!(a.windows(2).any(|w| w == ["--evm-network", "arbitrum-one"]));
+        assert_eq!(AntNode2026.health(), HealthCheck::ProcessOnly);
+    }
+
+    #[test]
+    fn environment_parsing() {
+        let e = parse_environment("ANT_LOG=ant_evm=error, RUST_BACKTRACE=1").unwrap();
+        assert_eq!(e[0], ("ANT_LOG".into(), "ant_evm=error".into()));
+        assert_eq!(e[1], ("RUST_BACKTRACE".into(), "1".into()));
+        assert!(parse_environment("1BAD=x").is_err());
+        assert!(parse_environment("NOVALUE").is_err());
+        assert!(parse_environment("").unwrap().is_empty());
+    }
+}

@@ -1,0 +1,1 @@
+//! Test kit: antnode emulator (antnode-emu) and helpers shared by integration tests and benchmarks.
