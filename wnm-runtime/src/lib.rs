@@ -1,1 +1,2 @@
-//! The impure shell: the run lock, the process runner, the cycle (collect, plan, execute, persist) and the executor.
+//! The impure shell: the run lock, the cycle (collect, plan, execute, persist) and the executor.
+pub mod lock;

@@ -1,0 +1,1 @@
+//! The exclusive run lock (one wnm run at a time).
