@@ -1,2 +1,4 @@
-//! The impure shell: the run lock, the cycle (collect, plan, execute, persist) and the executor.
+//! The impure shell: the run lock, the cycle (collect, plan, execute, persist), the executor,
+//! forced actions and reports.
 pub mod lock;
+pub mod reports;
