@@ -81,6 +81,39 @@ impl Action {
             Action::Resurvey => "resurvey",
         }
     }
+
+    /// The status the node is in once the step has been carried out, when the step decides it:
+    /// `Add`/`Start` -> RESTARTING (also for `upgrade_first`), `Stop` -> STOPPED,
+    /// `Upgrade` -> UPGRADING, `Remove` and `Delete` -> REMOVING (a `Delete` then drops the row).
+    /// `Settle` (a probe decides) and `Resurvey` have none.
+    pub fn status_after(&self) -> Option<NodeStatus> {
+        match self {
+            Action::Add { .. } | Action::Start { .. } => Some(NodeStatus::Restarting),
+            Action::Stop { .. } => Some(NodeStatus::Stopped),
+            Action::Upgrade { .. } => Some(NodeStatus::Upgrading),
+            Action::Remove { .. } | Action::Delete { .. } => Some(NodeStatus::Removing),
+            Action::Settle { .. } | Action::Resurvey => None,
+        }
+    }
+
+    /// Housekeeping (`Settle`, `Delete`, `Resurvey`) rather than a §4 decision.
+    pub fn is_housekeeping(&self) -> bool {
+        matches!(
+            self,
+            Action::Delete { .. } | Action::Settle { .. } | Action::Resurvey
+        )
+    }
+}
+
+/// A measured figure for a sentence: at most two decimals, no trailing zeros (`83`, `0.5`, `1.25`).
+pub fn num(x: f64) -> String {
+    let s = format!("{x:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 /// Why a step is planned, or why nothing is. Renders as the tail of a sentence.
@@ -136,6 +169,13 @@ pub enum Reason {
     },
     /// Trimming rather than stopping while an upgrade is pending.
     TrimDuringUpgrade,
+    /// Pressure that would stop a node, met while outdated nodes wait for an upgrade: remove instead.
+    PressureWhileUpgradePending {
+        /// The pressure (cpu, mem, load or io reason).
+        pressure: Box<Reason>,
+        /// RUNNING nodes older than the binary.
+        outdated: u32,
+    },
     /// Room to grow.
     Capacity {
         /// Nodes counted.
@@ -145,6 +185,13 @@ pub enum Reason {
     },
     /// A stopped node can run again.
     ResourcesAllow,
+    /// A stopped node can run again; it is older than the binary, so it is upgraded first.
+    ResourcesAllowUpgradeFirst {
+        /// Node version.
+        from: String,
+        /// Binary version.
+        to: String,
+    },
     /// Node older than the binary.
     Outdated {
         /// Node version.
@@ -177,6 +224,13 @@ pub enum Reason {
         /// Limit.
         limit: u32,
     },
+    /// Idle: node_cap reached, nothing to add.
+    NodeCapReached {
+        /// Nodes counted (every status but REMOVING and DEAD).
+        total: u32,
+        /// The cap.
+        cap: u32,
+    },
     /// Idle: nothing to do, with a sentence saying why (which gate held adds back).
     Idle {
         /// Human explanation, e.g. "node_cap 20 reached".
@@ -188,13 +242,13 @@ impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Reason::CpuAboveRemove { used, limit } => {
-                write!(f, "cpu {used:.0}% > cpu_remove {limit}%")
+                write!(f, "cpu {}% > cpu_remove {limit}%", num(*used))
             }
             Reason::MemAboveRemove { used, limit } => {
-                write!(f, "mem {used:.0}% > mem_remove {limit}%")
+                write!(f, "mem {}% > mem_remove {limit}%", num(*used))
             }
             Reason::DiskAboveRemove { used, limit } => {
-                write!(f, "disk {used:.0}% > hd_remove {limit}%")
+                write!(f, "disk {}% > hd_remove {limit}%", num(*used))
             }
             Reason::LoadAboveMax {
                 window,
@@ -203,7 +257,9 @@ impl fmt::Display for Reason {
             } => {
                 write!(
                     f,
-                    "load{window} {load:.2} > max_load_average_allowed {limit:.2}"
+                    "load{window} {} > max_load_average_allowed {}",
+                    num(*load),
+                    num(*limit)
                 )
             }
             Reason::IoAboveRemove { which, rate, limit } => {
@@ -216,7 +272,17 @@ impl fmt::Display for Reason {
             Reason::Capacity { total, cap } => {
                 write!(f, "{total} nodes < node_cap {cap} and resources allow")
             }
+            Reason::PressureWhileUpgradePending { pressure, outdated } => write!(
+                f,
+                "{pressure} while {outdated} outdated node(s) await an upgrade: removing instead of stopping"
+            ),
             Reason::ResourcesAllow => f.write_str("resources allow"),
+            Reason::ResourcesAllowUpgradeFirst { from, to } => {
+                write!(
+                    f,
+                    "resources allow; version {from} < binary {to}: upgrading it first"
+                )
+            }
             Reason::Outdated { from, to } => write!(f, "version {from} < binary {to}"),
             Reason::TimerExpired {
                 status,
@@ -240,6 +306,9 @@ impl fmt::Display for Reason {
                     f,
                     "at global capacity: {ops} operations in flight >= max_concurrent_operations {limit}"
                 )
+            }
+            Reason::NodeCapReached { total, cap } => {
+                write!(f, "idle: node_cap {cap} reached ({total} nodes)")
             }
             Reason::Idle { why } => write!(f, "idle: {why}"),
         }

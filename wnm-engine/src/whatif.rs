@@ -1,0 +1,158 @@
+//! What-if files (`wnm plan --snapshot FILE`): `{"now": .., "machine": {..}, "snapshot": {..}}`
+//! parsed into a `Machine`, a `Policy` and a `Snapshot`. The format is documented in docs/snapshot.md.
+use crate::plan::Plan;
+use crate::policy::Policy;
+use serde::Deserialize;
+use wnm_core::{Error, Machine, Result, Snapshot, UnixTime};
+
+/// A parsed what-if: the moment, the machine settings (defaults filled), its policy and the snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhatIf {
+    /// The planner's `now` (epoch seconds).
+    pub now: UnixTime,
+    /// The machine settings: `Machine::defaults_for(cpus)` overlaid with the file's `machine`.
+    pub machine: Machine,
+    /// `Policy::from_machine(&machine)`.
+    pub policy: Policy,
+    /// The observed state.
+    pub snapshot: Snapshot,
+}
+
+impl WhatIf {
+    /// The plan for this what-if.
+    pub fn plan(&self) -> Plan {
+        crate::plan(&self.snapshot, &self.policy, self.now)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    now: UnixTime,
+    #[serde(default)]
+    machine: Machine,
+    snapshot: Snapshot,
+}
+
+/// Which load keys the file's `machine` object sets (their defaults depend on the cpu count).
+#[derive(Deserialize, Default)]
+struct MachineKeys {
+    #[serde(default)]
+    machine: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Parse a what-if file's text. Errors are InvalidConfig and carry serde_json's message with the
+/// line and column (`unknown field `cpu_remov`, expected one of ... at line 4 column 17`), or name
+/// the setting (`rewards_address: ...`) or node (`snapshot.nodes: id 3 appears twice`).
+///
+/// Machine defaults are `Machine::defaults_for(cpus)` where cpus is the file's `machine.cpu_count`,
+/// else `snapshot.metrics.cpu_count` when above 0, else 1: so `desired_load_average` (cpus*0.6)
+/// and `max_load_average_allowed` (cpus) follow the host when the file leaves them out.
+pub fn parse_whatif(text: &str) -> Result<WhatIf> {
+    let file: File =
+        serde_json::from_str(text).map_err(|e| Error::invalid_config(e.to_string()))?;
+    let keys: MachineKeys = serde_json::from_str(text).unwrap_or_default();
+    let set = |k: &str| keys.machine.contains_key(k);
+
+    let mut machine = file.machine;
+    let cpus = if set("cpu_count") {
+        machine.cpu_count
+    } else if file.snapshot.metrics.cpu_count > 0 {
+        file.snapshot.metrics.cpu_count
+    } else {
+        1
+    };
+    let defaults = Machine::defaults_for(cpus);
+    if !set("cpu_count") {
+        machine.cpu_count = defaults.cpu_count;
+    }
+    if !set("desired_load_average") {
+        machine.desired_load_average = defaults.desired_load_average;
+    }
+    if !set("max_load_average_allowed") {
+        machine.max_load_average_allowed = defaults.max_load_average_allowed;
+    }
+
+    let mut seen = std::collections::BTreeSet::new();
+    for n in &file.snapshot.nodes {
+        if n.id == 0 {
+            return Err(Error::invalid_config(
+                "snapshot.nodes: node id 0 is not allowed; node ids start at 1",
+            ));
+        }
+        if !seen.insert(n.id) {
+            return Err(Error::invalid_config(format!(
+                "snapshot.nodes: node id {} appears twice; each node id must be unique",
+                n.id
+            )));
+        }
+    }
+
+    let policy = Policy::from_machine(&machine)?;
+    Ok(WhatIf {
+        now: file.now,
+        machine,
+        policy,
+        snapshot: file.snapshot,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wnm_core::ErrorKind;
+
+    const MIN: &str = r#"{"now": 100, "snapshot": {"metrics": {"cpu_count": 8}}}"#;
+
+    #[test]
+    fn defaults_follow_the_snapshot_cpus() {
+        let w = parse_whatif(MIN).unwrap();
+        assert_eq!(w.now, 100);
+        assert_eq!(w.machine.cpu_count, 8);
+        assert_eq!(w.policy.desired_load_average, 4.8);
+        assert_eq!(w.policy.max_load_average_allowed, 8.0);
+        assert_eq!(w.policy.node_cap, 20);
+        assert_eq!(w.policy.wallets, None);
+    }
+
+    #[test]
+    fn explicit_settings_win() {
+        let w = parse_whatif(
+            r#"{"now": 1, "machine": {"cpu_count": 2, "max_load_average_allowed": 9.5, "node_cap": 3},
+                "snapshot": {"metrics": {"cpu_count": 8}}}"#,
+        )
+        .unwrap();
+        assert_eq!(w.machine.cpu_count, 2);
+        assert_eq!(w.policy.desired_load_average, 1.2);
+        assert_eq!(w.policy.max_load_average_allowed, 9.5);
+        assert_eq!(w.policy.node_cap, 3);
+    }
+
+    #[test]
+    fn errors_name_the_place() {
+        let e = parse_whatif("{\"now\": 1,\n \"machine\": {\"cpu_remov\": 3}, \"snapshot\": {}}")
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        assert!(e.to_string().contains("cpu_remov"), "{e}");
+        assert!(e.to_string().contains("line 2"), "{e}");
+
+        let e = parse_whatif(r#"{"snapshot": {}}"#).unwrap_err();
+        assert!(e.to_string().contains("missing field `now`"), "{e}");
+
+        let e = parse_whatif(
+            r#"{"now": 1, "snapshot": {"nodes": [{"id": 3, "status": "RUNNING"}, {"id": 3, "status": "STOPPED"}]}}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("id 3 appears twice"), "{e}");
+
+        let e =
+            parse_whatif(r#"{"now": 1, "snapshot": {"nodes": [{"id": 3, "status": "SLEEPING"}]}}"#)
+                .unwrap_err();
+        assert!(e.to_string().contains("SLEEPING"), "{e}");
+
+        let e =
+            parse_whatif(r#"{"now": 1, "machine": {"rewards_address": "0x12"}, "snapshot": {}}"#)
+                .unwrap_err();
+        assert!(e.to_string().starts_with("rewards_address"), "{e}");
+    }
+}
