@@ -208,10 +208,6 @@ impl Runner for SystemRunner {
             // Wait until setsid has exec'ed the program (same pid), or report why it did not.
             let start = Instant::now();
             loop {
-                match crate::proc::exe(pid) {
-                    Some(exe) if &exe != setsid => break,
-                    _ => {}
-                }
                 match child.try_wait() {
                     Ok(Some(status)) if status.success() => return Ok(pid),
                     Ok(Some(status)) => {
@@ -228,11 +224,13 @@ impl Runner for SystemRunner {
                     Ok(None) => {}
                     Err(e) => return Err(Error::io(format!("waiting for {}", cmd.program), e)),
                 }
-                if start.elapsed() > EXEC_WAIT || crate::proc::stat(pid).is_none() {
-                    // No /proc (or it vanished between checks): nothing more to learn here.
-                    break;
+                // Still setsid: wait. Another program, or unreadable (a setuid sudo, no /proc): done.
+                match crate::proc::exe(pid) {
+                    Some(exe) if &exe == setsid && start.elapsed() < EXEC_WAIT => {
+                        tokio::time::sleep(Duration::from_millis(2)).await;
+                    }
+                    _ => break,
                 }
-                tokio::time::sleep(Duration::from_millis(2)).await;
             }
         }
         // Reap the node when it exits so it never lingers as a zombie while wnm lives.

@@ -220,3 +220,23 @@ async fn without_setsid_a_new_process_group_is_used() {
     r.signal(pid, Signal::Term).unwrap();
     assert!(wait_until(|| !r.is_alive(pid), Duration::from_secs(10)).await);
 }
+
+#[tokio::test]
+async fn a_program_setsid_cannot_exec_is_an_error_not_a_dead_pid() {
+    use std::os::unix::fs::PermissionsExt;
+    let r = SystemRunner::new();
+    let dir = tempfile::tempdir().unwrap();
+    let prog = dir.path().join("broken-node");
+    std::fs::write(&prog, "#!/nonexistent/interpreter\n").unwrap();
+    std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut cmd = CommandSpec::new(prog.to_string_lossy(), ["--port", "1"]);
+    cmd.stderr_file = Some(dir.path().join("err.log"));
+    let e = r.spawn_detached(&cmd).await.unwrap_err();
+    assert!(e.message().contains("exited at once"), "{e}");
+    assert!(e.message().contains("err.log"), "{e}");
+    assert!(
+        std::fs::read_to_string(dir.path().join("err.log"))
+            .unwrap()
+            .contains("broken-node")
+    );
+}
