@@ -1,0 +1,127 @@
+//! Settings of the systemd backend resolved from a `BackendContext`: mode, filesystem root, unit
+//! directory, who runs the nodes, where new nodes' data and logs go, and how files are touched.
+use crate::fs::Privilege;
+use crate::systemctl::{Scope, Systemctl};
+use crate::users::current_user_name;
+use std::path::PathBuf;
+use wnm_core::{BackendContext, Error, ManagerMode, Result};
+
+/// The user sudo-mode nodes run as.
+pub const NODE_USER: &str = "ant";
+/// Unit directory of the system manager.
+pub const SYSTEM_UNIT_DIR: &str = "/etc/systemd/system";
+/// Unit directory of a user manager, under `$HOME`.
+pub const USER_UNIT_SUBDIR: &str = ".config/systemd/user";
+
+/// Resolved settings. Paths are host paths (as written in units); `root` maps them on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemdConfig {
+    /// `User` or `Sudo`.
+    pub mode: ManagerMode,
+    /// Filesystem root (`/` in production, a temp dir in tests).
+    pub root: PathBuf,
+    /// The invoking user's home (host path), for the user unit dir and `~` in settings.
+    pub home: String,
+    /// Where units go (host path).
+    pub unit_dir: String,
+    /// User the nodes run as (`ant` in sudo mode, the invoking user in user mode).
+    pub node_user: String,
+    /// Parent of new nodes' root dirs (host path).
+    pub node_storage: String,
+    /// Parent of new nodes' log dirs (host path).
+    pub log_base: String,
+    /// Direct file access or through sudo.
+    pub privilege: Privilege,
+    /// Running as root.
+    pub is_root: bool,
+}
+
+impl SystemdConfig {
+    /// Resolve from the context: `root`, `base_dir`, the machine's `node_storage`, `$HOME`, euid.
+    pub fn from_context(ctx: &BackendContext) -> Result<SystemdConfig> {
+        let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+        let is_root = rustix::process::geteuid().is_root();
+        Self::resolve(ctx, &home, is_root)
+    }
+
+    /// Resolve with an explicit home and root-ness (tests).
+    pub fn resolve(ctx: &BackendContext, home: &str, is_root: bool) -> Result<SystemdConfig> {
+        let mode = ctx.manager.mode();
+        if ctx.manager.kind() != wnm_core::ProcessManager::SYSTEMD {
+            return Err(Error::invalid_config(format!(
+                "the systemd backend cannot drive {} nodes",
+                ctx.manager
+            )));
+        }
+        let base = ctx.base_dir.display().to_string();
+        let (unit_dir, node_user, default_storage, log_base, privilege) = match mode {
+            ManagerMode::Sudo => (
+                SYSTEM_UNIT_DIR.to_string(),
+                NODE_USER.to_string(),
+                "/var/antctl/services".to_string(),
+                "/var/log/antnode".to_string(),
+                if is_root {
+                    Privilege::Direct
+                } else {
+                    Privilege::Sudo
+                },
+            ),
+            ManagerMode::User => (
+                format!("{}/{USER_UNIT_SUBDIR}", home.trim_end_matches('/')),
+                current_user_name(),
+                format!("{base}/node"),
+                format!("{base}/logs"),
+                Privilege::Direct,
+            ),
+            ManagerMode::Zen => {
+                return Err(Error::invalid_config("systemd has no zen mode"));
+            }
+        };
+        let storage = expand_home(&ctx.machine.node_storage, home);
+        Ok(SystemdConfig {
+            mode,
+            root: ctx.root.clone(),
+            home: home.to_string(),
+            unit_dir,
+            node_user,
+            node_storage: if storage.is_empty() {
+                default_storage
+            } else {
+                storage
+            },
+            log_base,
+            privilege,
+            is_root,
+        })
+    }
+
+    /// The `systemctl` builder for this mode.
+    pub fn systemctl(&self) -> Systemctl {
+        match self.mode {
+            ManagerMode::User => Systemctl::new(Scope::User, false),
+            _ => Systemctl::new(Scope::System, !self.is_root),
+        }
+    }
+
+    /// `User=` for units: `Some("ant")` in sudo mode, `None` in user mode.
+    pub fn unit_user(&self) -> Option<&str> {
+        (self.mode == ManagerMode::Sudo).then_some(self.node_user.as_str())
+    }
+
+    /// Host path of the unit of `service_name`.
+    pub fn unit_path(&self, service_name: &str) -> String {
+        format!("{}/{service_name}.service", self.unit_dir)
+    }
+}
+
+/// `~` or `~/x` with the home dir.
+pub fn expand_home(p: &str, home: &str) -> String {
+    let p = p.trim();
+    if p == "~" {
+        home.to_string()
+    } else if let Some(rest) = p.strip_prefix("~/") {
+        format!("{}/{rest}", home.trim_end_matches('/'))
+    } else {
+        p.to_string()
+    }
+}
