@@ -3,7 +3,7 @@
 use crate::plan::Plan;
 use crate::policy::Policy;
 use serde::Deserialize;
-use wnm_core::{Error, Machine, Result, Snapshot, UnixTime};
+use wnm_core::{Error, IdAllocation, Machine, ProcessManager, Result, Snapshot, UnixTime};
 
 /// A parsed what-if: the moment, the machine settings (defaults filled), its policy and the snapshot.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,25 +34,41 @@ struct File {
     snapshot: Snapshot,
 }
 
-/// Which load keys the file's `machine` object sets (their defaults depend on the cpu count).
+/// Which keys the file's `machine` and `snapshot` objects set (some defaults depend on others).
 #[derive(Deserialize, Default)]
-struct MachineKeys {
+struct Keys {
     #[serde(default)]
     machine: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    snapshot: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Parse a what-if file's text. Errors are InvalidConfig and carry serde_json's message with the
 /// line and column (`unknown field `cpu_remov`, expected one of ... at line 4 column 17`), or name
 /// the setting (`rewards_address: ...`) or node (`snapshot.nodes: id 3 appears twice`).
 ///
-/// Machine defaults are `Machine::defaults_for(cpus)` where cpus is the file's `machine.cpu_count`,
-/// else `snapshot.metrics.cpu_count` when above 0, else 1: so `desired_load_average` (cpus*0.6)
-/// and `max_load_average_allowed` (cpus) follow the host when the file leaves them out.
+/// Defaults that depend on other fields, when the file leaves a field out:
+/// - machine defaults are `Machine::defaults_for(cpus)` where cpus is the file's
+///   `machine.cpu_count`, else `snapshot.metrics.cpu_count` when above 0, else 1: so
+///   `desired_load_average` (cpus*0.6) and `max_load_average_allowed` (cpus) follow the host;
+/// - `snapshot.last_stopped_at` and `snapshot.highest_node_id_used` come from the machine's
+///   fields of the same name;
+/// - `snapshot.id_allocation` is `never_reuse` when `machine.process_manager` is an antctl one.
 pub fn parse_whatif(text: &str) -> Result<WhatIf> {
-    let file: File =
+    let mut file: File =
         serde_json::from_str(text).map_err(|e| Error::invalid_config(e.to_string()))?;
-    let keys: MachineKeys = serde_json::from_str(text).unwrap_or_default();
+    let keys: Keys = serde_json::from_str(text).unwrap_or_default();
     let set = |k: &str| keys.machine.contains_key(k);
+    let snap_set = |k: &str| keys.snapshot.contains_key(k);
+    if !snap_set("last_stopped_at") {
+        file.snapshot.last_stopped_at = file.machine.last_stopped_at;
+    }
+    if !snap_set("highest_node_id_used") {
+        file.snapshot.highest_node_id_used = file.machine.highest_node_id_used;
+    }
+    if !snap_set("id_allocation") && file.machine.process_manager.kind() == ProcessManager::ANTCTL {
+        file.snapshot.id_allocation = IdAllocation::NeverReuse;
+    }
 
     let mut machine = file.machine;
     let cpus = if set("cpu_count") {
@@ -126,6 +142,26 @@ mod tests {
         assert_eq!(w.policy.desired_load_average, 1.2);
         assert_eq!(w.policy.max_load_average_allowed, 9.5);
         assert_eq!(w.policy.node_cap, 3);
+    }
+
+    #[test]
+    fn snapshot_facts_fall_back_to_the_machine_row() {
+        let w = parse_whatif(
+            r#"{"now": 1, "machine": {"last_stopped_at": 77, "highest_node_id_used": 12,
+                "process_manager": "antctl+user"}, "snapshot": {}}"#,
+        )
+        .unwrap();
+        assert_eq!(w.snapshot.last_stopped_at, 77);
+        assert_eq!(w.snapshot.highest_node_id_used, Some(12));
+        assert_eq!(w.snapshot.id_allocation, IdAllocation::NeverReuse);
+
+        let w = parse_whatif(
+            r#"{"now": 1, "machine": {"last_stopped_at": 77, "process_manager": "antctl+user"},
+                "snapshot": {"last_stopped_at": 5, "id_allocation": "fill_holes"}}"#,
+        )
+        .unwrap();
+        assert_eq!(w.snapshot.last_stopped_at, 5);
+        assert_eq!(w.snapshot.id_allocation, IdAllocation::FillHoles);
     }
 
     #[test]
