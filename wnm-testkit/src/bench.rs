@@ -1,0 +1,287 @@
+//! Benchmark plumbing: measuring a phase (wall, CPU, peak RSS) and the phases `wnm-bench`
+//! knows. Each phase runs in its own child process so its peak RSS is its own.
+//!
+//! To add a phase (e.g. the full idle cycle: machine metrics + survey + plan + store write),
+//! add an entry to [`phases`]: a name and a function that does the work for the given
+//! [`PhaseArgs`] and returns a one-line summary. `wnm-bench --phases survey,cycle` runs it.
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+use wnm_survey::{Outcome, SurveyOptions, SurveyTarget, parse_metadata, parse_metrics, survey};
+
+/// What one phase cost.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Figures {
+    /// Wall time of the measured work.
+    pub wall: Duration,
+    /// CPU time (user + system) of this process during the work.
+    pub cpu: Duration,
+    /// Peak resident memory of this process so far, KiB (VmHWM).
+    pub peak_rss_kib: u64,
+}
+
+/// CPU time (user + system) this process has used, from `/proc/self/stat`.
+pub fn process_cpu_time() -> Duration {
+    proc_cpu_time("self").unwrap_or_default()
+}
+
+/// CPU time of process `pid` (`"self"` or a number), from `/proc/<pid>/stat`.
+pub fn proc_cpu_time(pid: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the `(comm)`; utime and stime are fields 14 and 15 overall.
+    let after = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    let hz = rustix::param::clock_ticks_per_second().max(1);
+    Some(Duration::from_nanos(
+        (utime + stime).saturating_mul(1_000_000_000) / hz,
+    ))
+}
+
+/// Peak resident memory of this process, KiB (`VmHWM` in `/proc/self/status`).
+pub fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Run `work` and measure it.
+pub fn measure<T>(work: impl FnOnce() -> T) -> (T, Figures) {
+    let cpu0 = process_cpu_time();
+    let t0 = Instant::now();
+    let out = work();
+    let wall = t0.elapsed();
+    let cpu = process_cpu_time().saturating_sub(cpu0);
+    (
+        out,
+        Figures {
+            wall,
+            cpu,
+            peak_rss_kib: peak_rss_kib(),
+        },
+    )
+}
+
+/// What a phase gets: the emulated nodes and the survey settings.
+#[derive(Debug, Clone)]
+pub struct PhaseArgs {
+    /// First metrics port of `antnode-emu --serve-many`.
+    pub base_port: u16,
+    /// Nodes to cover.
+    pub n: u16,
+    /// Survey concurrency.
+    pub concurrency: usize,
+    /// Read `/metadata` too.
+    pub metadata: bool,
+}
+
+impl PhaseArgs {
+    /// The targets of this run.
+    pub fn targets(&self) -> Vec<SurveyTarget> {
+        (0..self.n)
+            .map(|i| SurveyTarget::local(u32::from(i) + 1, self.base_port + i, self.metadata))
+            .collect()
+    }
+}
+
+/// What a phase reports: its figures, the work it covered, and a short note.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhaseReport {
+    /// Measured cost.
+    pub figures: Figures,
+    /// Nodes actually covered (the baseline covers a sample and extrapolates).
+    pub covered: u16,
+    /// e.g. `5000 answering`.
+    pub note: String,
+}
+
+/// A named phase.
+pub struct Phase {
+    /// Name used on the command line.
+    pub name: &'static str,
+    /// What it measures, for the table.
+    pub about: &'static str,
+    /// Do the work and measure it.
+    pub run: fn(&PhaseArgs) -> Result<PhaseReport, String>,
+}
+
+/// Every phase `wnm-bench` can run.
+pub fn phases() -> Vec<Phase> {
+    vec![
+        Phase {
+            name: "survey",
+            about: "wnm_survey::survey (hyper, bounded concurrency, 2 worker threads)",
+            run: survey_phase,
+        },
+        Phase {
+            name: "baseline",
+            about: "naive sequential survey, new connection per request (wnm 0.5.0's way)",
+            run: baseline_phase,
+        },
+    ]
+}
+
+fn survey_phase(args: &PhaseArgs) -> Result<PhaseReport, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start tokio: {e}"))?;
+    let targets = args.targets();
+    let opts = SurveyOptions {
+        concurrency: args.concurrency,
+        ..SurveyOptions::default()
+    };
+    let (results, figures) = measure(|| runtime.block_on(survey(&targets, &opts)));
+    let answering = results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Answering(_)))
+        .count();
+    let first_problem = results
+        .iter()
+        .find_map(|r| match &r.outcome {
+            Outcome::Answering(_) => None,
+            Outcome::NotAnswering { why } | Outcome::BadAnswer { why } => Some(why.clone()),
+        })
+        .map(|w| format!(" (first problem: {w})"))
+        .unwrap_or_default();
+    Ok(PhaseReport {
+        figures,
+        covered: args.n,
+        note: format!("{answering}/{} answering{first_problem}", results.len()),
+    })
+}
+
+/// The first this many nodes are read by the baseline; its time is scaled to `n`.
+pub const BASELINE_SAMPLE: u16 = 200;
+
+fn baseline_phase(args: &PhaseArgs) -> Result<PhaseReport, String> {
+    let sample = args.n.min(BASELINE_SAMPLE);
+    let mut ok = 0u32;
+    let ((), figures) = measure(|| {
+        for i in 0..sample {
+            let port = args.base_port + i;
+            let md = naive_get(port, "/metadata").map(|b| parse_metadata(&b).is_ok());
+            let m = naive_get(port, "/metrics").map(|b| parse_metrics(&b).is_ok());
+            if matches!((md, m), (Some(true), Some(true))) {
+                ok += 1;
+            }
+        }
+    });
+    Ok(PhaseReport {
+        figures,
+        covered: sample,
+        note: format!("{ok}/{sample} answering"),
+    })
+}
+
+/// One GET over a fresh connection with `Connection: close`, reading to EOF.
+fn naive_get(port: u16, path: &str) -> Option<Vec<u8>> {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).ok()?;
+    let head_end = raw.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    Some(raw.split_off(head_end))
+}
+
+/// Scale figures measured over `covered` nodes to `n` nodes (peak RSS unscaled).
+pub fn extrapolate(f: Figures, covered: u16, n: u16) -> Figures {
+    let k = f64::from(n) / f64::from(covered.max(1));
+    Figures {
+        wall: f.wall.mul_f64(k),
+        cpu: f.cpu.mul_f64(k),
+        peak_rss_kib: f.peak_rss_kib,
+    }
+}
+
+/// `PHASE <wall_ns> <cpu_ns> <peak_kib> <covered> <note>`: how a child reports to the parent.
+pub fn encode(r: &PhaseReport) -> String {
+    format!(
+        "PHASE {} {} {} {} {}",
+        r.figures.wall.as_nanos(),
+        r.figures.cpu.as_nanos(),
+        r.figures.peak_rss_kib,
+        r.covered,
+        r.note
+    )
+}
+
+/// The inverse of [`encode`].
+pub fn decode(line: &str) -> Option<PhaseReport> {
+    let mut it = line.strip_prefix("PHASE ")?.splitn(5, ' ');
+    let wall = Duration::from_nanos(it.next()?.parse().ok()?);
+    let cpu = Duration::from_nanos(it.next()?.parse().ok()?);
+    let peak_rss_kib = it.next()?.parse().ok()?;
+    let covered = it.next()?.parse().ok()?;
+    let note = it.next().unwrap_or_default().to_string();
+    Some(PhaseReport {
+        figures: Figures {
+            wall,
+            cpu,
+            peak_rss_kib,
+        },
+        covered,
+        note,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_figures_are_plausible() {
+        let ((), f) = measure(|| {
+            let mut x = 0u64;
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_millis(30) {
+                x = x.wrapping_add(1);
+            }
+            std::hint::black_box(x);
+        });
+        assert!(f.wall >= Duration::from_millis(30));
+        assert!(f.cpu > Duration::ZERO && f.cpu <= f.wall + Duration::from_millis(20));
+        assert!(f.peak_rss_kib > 100);
+    }
+
+    #[test]
+    fn reports_round_trip() {
+        let r = PhaseReport {
+            figures: Figures {
+                wall: Duration::from_millis(12),
+                cpu: Duration::from_micros(3400),
+                peak_rss_kib: 9000,
+            },
+            covered: 200,
+            note: "200/200 answering (x y)".into(),
+        };
+        assert_eq!(decode(&encode(&r)), Some(r));
+        assert_eq!(decode("nonsense"), None);
+        let e = extrapolate(
+            Figures {
+                wall: Duration::from_secs(1),
+                cpu: Duration::from_secs(2),
+                peak_rss_kib: 5,
+            },
+            200,
+            1000,
+        );
+        assert_eq!(
+            (e.wall, e.cpu, e.peak_rss_kib),
+            (Duration::from_secs(5), Duration::from_secs(10), 5)
+        );
+    }
+}
