@@ -18,6 +18,8 @@ mod map_node;
 mod migration;
 mod nodes;
 mod open;
+#[cfg(test)]
+mod open_tests;
 mod python_schema;
 mod sql;
 mod store;
@@ -42,5 +44,15 @@ mod tests {
             Some(super::SCHEMA_VERSION)
         );
         assert_eq!(super::migrations().len(), 2);
+    }
+}
+
+#[cfg(test)]
+mod handle_tests {
+    fn send_sync_clone<T: Send + Sync + Clone + 'static>() {}
+
+    #[test]
+    fn store_can_be_shared_across_tasks() {
+        send_sync_clone::<super::Store>();
     }
 }
