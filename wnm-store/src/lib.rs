@@ -5,6 +5,14 @@
 //! embedded migrations, and converts a Python wnm (0.5.0 or older) `colony.db` in place; a
 //! database newer than this binary, an unknown Python revision, a file that is not a database
 //! or a damaged one is refused and left untouched.
+//!
+//! Schema: the wnm 0.5.0 tables are the base (`machine` one row id 1, `node`, `container`; the
+//! Python column names and encodings are kept: node `age` = created_at, `timestamp` =
+//! status_changed_at, `mem`/`cpu` x100 integers, `node_name` `0001`), plus wnm's columns
+//! (`machine.survey_concurrency`, `machine.survey_timeout_ms`, `node.line`,
+//! `node.shunned_close_group`, `node.shunned_old_close_group`), the `node_history` audit trail,
+//! and sea-orm-migration's `seaql_migrations`. A converted Python database keeps its
+//! `alembic_version` row as a record of where it came from.
 
 mod backup;
 mod containers;
