@@ -1,5 +1,5 @@
 //! Line parsers for config files (`key = value`, `key: value`, `key value`) and `.env` files
-//! (`KEY=value` with shell quoting, optional `export`).
+//! (`KEY=value` with shell quoting, optional `export`; python-dotenv's unquoted values).
 //!
 //! Config files follow configargparse (the Python wnm's parser): `#` and `;` start comment lines
 //! and, after whitespace, inline comments; a value may be wrapped in one pair of quotes; a bare
@@ -133,7 +133,8 @@ pub fn parse_dotenv(contents: &str) -> Result<Vec<Line>, (usize, String)> {
     Ok(out)
 }
 
-/// One shell word (what `set -a; . FILE` would assign), without expansions.
+/// One shell word (what `set -a; . FILE` would assign), without expansions; unquoted spaces are
+/// kept as python-dotenv keeps them.
 fn shell_word(s: &str) -> Result<String, String> {
     let mut out = String::new();
     let mut chars = s.chars().peekable();
@@ -167,14 +168,14 @@ fn shell_word(s: &str) -> Result<String, String> {
                 }
             }
             c if c.is_whitespace() => {
-                let rest: String = chars.collect();
+                // Like python-dotenv (the Python wnm's reader), an unquoted value runs to the end
+                // of the line; whitespace before `#` starts a comment.
+                let rest: String = chars.clone().collect();
                 let rest = rest.trim_start();
                 if rest.is_empty() || rest.starts_with('#') {
                     break;
                 }
-                return Err(format!(
-                    "unquoted space before {rest:?}; quote the value ('like this')"
-                ));
+                out.push(c);
             }
             c => out.push(c),
         }
@@ -246,7 +247,7 @@ mod tests {
                 ("EMPTY", ""),
             ]
         );
-        assert!(parse_dotenv("A=b c").is_err());
+        assert_eq!(parse_dotenv("A=b  c # x").unwrap()[0].value, "b  c");
         assert!(parse_dotenv("A='b").is_err());
         assert!(parse_dotenv("not a line").is_err());
     }

@@ -197,7 +197,14 @@ impl RunOptions {
     pub(crate) fn apply(&mut self, key: &str, v: &str) -> Result<(), String> {
         match key {
             "config" => self.config_files.push(PathBuf::from(v)),
-            "v" => self.verbose = v.trim().parse().map_err(|_| "is not a count".to_string())?,
+            "v" => {
+                self.verbose = match v.trim().parse() {
+                    Ok(n) => n,
+                    Err(_) => u8::from(
+                        parse::boolean(v).map_err(|_| "is not a count or a boolean".to_string())?,
+                    ),
+                }
+            }
             "quiet" => self.quiet = parse::boolean(v)?,
             "loglevel" => {
                 let up = v.trim().to_ascii_uppercase();
@@ -305,5 +312,7 @@ mod tests {
         assert_eq!(o.service_names, vec!["antnode0001", "antnode0003"]);
         assert!(o.apply("count", "0").is_err());
         assert!(o.apply("loglevel", "loud").is_err());
+        o.apply("v", "true").unwrap();
+        assert_eq!(o.verbose, 1, "v = true in a config file means -v");
     }
 }
