@@ -120,6 +120,11 @@ pub fn phases() -> Vec<Phase> {
             run: survey_phase,
         },
         Phase {
+            name: "parse",
+            about: "wnm_survey::parse_metrics on the 47 KB mainnet body, N times, one thread, no IO",
+            run: parse_phase,
+        },
+        Phase {
             name: "baseline",
             about: "naive sequential survey, new connection per request (wnm 0.5.0's way)",
             run: baseline_phase,
@@ -155,6 +160,28 @@ fn survey_phase(args: &PhaseArgs) -> Result<PhaseReport, String> {
         figures,
         covered: args.n,
         note: format!("{answering}/{} answering{first_problem}", results.len()),
+    })
+}
+
+fn parse_phase(args: &PhaseArgs) -> Result<PhaseReport, String> {
+    let body = crate::emu::template::METRICS_MAINNET.as_bytes();
+    let mut ok = 0u32;
+    let ((), figures) = measure(|| {
+        for _ in 0..args.n {
+            if std::hint::black_box(parse_metrics(std::hint::black_box(body))).is_ok() {
+                ok += 1;
+            }
+        }
+    });
+    let mb = f64::from(args.n) * body.len() as f64 / 1e6;
+    Ok(PhaseReport {
+        figures,
+        covered: args.n,
+        note: format!(
+            "{ok}/{} parsed, {:.0} MB/s",
+            args.n,
+            mb / figures.wall.as_secs_f64().max(1e-9)
+        ),
     })
 }
 

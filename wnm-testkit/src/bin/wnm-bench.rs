@@ -17,7 +17,7 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_value = "1000,5000")]
     sizes: Vec<u16>,
     /// Phases to run, in order.
-    #[arg(long, value_delimiter = ',', default_value = "survey,baseline")]
+    #[arg(long, value_delimiter = ',', default_value = "survey,baseline,parse")]
     phases: Vec<String>,
     /// Survey concurrency (requests in flight).
     #[arg(long, default_value_t = 64)]
@@ -117,7 +117,8 @@ fn run_parent(args: &Args) -> Result<(), String> {
     let all = phases();
     for p in &args.phases {
         if !all.iter().any(|q| q.name == p) {
-            return Err(format!("unknown phase {p}; known: survey, baseline"));
+            let known: Vec<&str> = all.iter().map(|q| q.name).collect();
+            return Err(format!("unknown phase {p}; known: {}", known.join(", ")));
         }
     }
     let max_n = args.sizes.iter().copied().max().unwrap_or(1000);
@@ -181,6 +182,18 @@ fn run_parent(args: &Args) -> Result<(), String> {
             );
         }
     }
+    let emu_peak = std::fs::read_to_string(format!("/proc/{emu_pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        })
+        .unwrap_or(0.0);
+    println!(
+        "\nantnode-emu ({max_n} nodes, one process) peak RSS: {:.1} MB",
+        emu_peak / 1024.0
+    );
     drop(emu);
     Ok(())
 }
