@@ -22,8 +22,6 @@ pub struct RunArgs {
 impl RunArgs {
     /// The configuration sources of this run: these flags, `env` (normally
     /// `wnm_config::process_env()`), and the config files under `home` plus every `-c FILE`.
-    // Used by run_cmd once the cycle is wired in; remove this allow then.
-    #[allow(dead_code)]
     pub fn sources(&self, env: Vec<(String, String)>, home: &Path) -> wnm_core::Result<Sources> {
         Sources::gather(self.given.clone(), env, home)
     }

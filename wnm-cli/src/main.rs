@@ -1,8 +1,10 @@
 //! `wnm`, the Weave Node Manager command line: parses arguments and dispatches. Thin by design:
 //! the work lives in the library crates.
 mod args;
+mod output;
 mod plan_cmd;
 mod run_cmd;
+mod wire;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -74,6 +74,6 @@ mod signals;
 mod view;
 
 pub use plan::{Action, Plan, Reason, Step};
-pub use planner::plan;
+pub use planner::{forced_adds, plan};
 pub use policy::{IoLimits, Policy};
 pub use whatif::{WhatIf, parse_whatif};

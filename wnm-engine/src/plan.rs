@@ -231,6 +231,11 @@ pub enum Reason {
         /// The cap.
         cap: u32,
     },
+    /// Asked for by the operator (`--force_action`).
+    Forced {
+        /// The forced action as given (`stop`, `teardown`, ...).
+        action: String,
+    },
     /// Idle: nothing to do, with a sentence saying why (which gate held adds back).
     Idle {
         /// Human explanation, e.g. "node_cap 20 reached".
@@ -309,6 +314,9 @@ impl fmt::Display for Reason {
             }
             Reason::NodeCapReached { total, cap } => {
                 write!(f, "idle: node_cap {cap} reached ({total} nodes)")
+            }
+            Reason::Forced { action } => {
+                write!(f, "forced by the operator (--force_action {action})")
             }
             Reason::Idle { why } => write!(f, "idle: {why}"),
         }

@@ -321,3 +321,26 @@ fn grow(
         _ => Decision::steps(steps),
     }
 }
+
+/// `count` ADD steps the operator forced (`--force_action add --count N`): fresh ids as the
+/// planner allocates them, wallets drawn from the weighted list with the snapshot's seed. No
+/// resource gate applies: the operator asked. Empty when the policy has no rewards address.
+pub fn forced_adds(snapshot: &Snapshot, policy: &Policy, count: u32) -> Vec<Step> {
+    let Some(wallets) = &policy.wallets else {
+        return Vec::new();
+    };
+    let mut rng = SplitMix64::new(snapshot.wallet_seed);
+    allocate(snapshot, count)
+        .into_iter()
+        .map(|id| Step {
+            action: Action::Add {
+                id,
+                wallet: wallets.pick(rng.next_u64()).clone(),
+            },
+            service_name: wnm_core::service_name(id),
+            why: Reason::Forced {
+                action: "add".to_string(),
+            },
+        })
+        .collect()
+}

@@ -1,5 +1,14 @@
 //! The impure shell: the run lock, the cycle (collect, plan, execute, persist), the executor,
 //! forced actions and reports.
+pub mod clock;
+pub mod collect;
+pub mod cycle;
+pub mod executor;
+pub mod forced;
+pub mod inject;
+pub mod layout;
 pub mod lock;
+pub mod probe;
 pub mod reconcile;
 pub mod reports;
+pub mod select;

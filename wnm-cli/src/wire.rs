@@ -1,0 +1,94 @@
+//! Wiring: the backend registry (filled behind cargo features), the runner, the firewall, the
+//! node line and the machine sampler for this run.
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use wnm_core::{
+    Antnode04, Backend, BackendContext, Error, Machine, NodeLine, Registry, Result, Runner,
+};
+use wnm_runtime::inject::{OVERRIDE_ENV, OverrideSampler};
+use wnm_survey::{MachineSampler, SysinfoSampler};
+
+/// Every backend built into this binary.
+pub fn registry() -> Registry {
+    #[allow(unused_mut)]
+    let mut r = Registry::new();
+    #[cfg(feature = "setsid")]
+    wnm_backend_setsid::register(&mut r);
+    #[cfg(feature = "systemd")]
+    wnm_backend_systemd::register(&mut r);
+    r
+}
+
+/// The pieces a run acts with.
+pub struct Wired {
+    /// The process runner.
+    pub runner: Arc<dyn Runner>,
+    /// The backend for `machine.process_manager`.
+    pub backend: Arc<dyn Backend>,
+    /// The firewall.
+    pub firewall: Arc<dyn wnm_core::Firewall>,
+    /// The node line of new nodes.
+    pub line: Arc<dyn NodeLine>,
+}
+
+/// Build runner, firewall and backend for `machine`.
+pub fn wire(machine: &Machine, base_dir: &Path) -> Result<Wired> {
+    let runner: Arc<dyn Runner> = Arc::new(wnm_runner::SystemRunner::new());
+    let line: Arc<dyn NodeLine> = Arc::new(Antnode04);
+    let env_disabled = std::env::var(wnm_firewall::FIREWALL_DISABLED_ENV).ok();
+    let firewall = wnm_firewall::choose_firewall(
+        std::env::var("WNM_FIREWALL").ok().as_deref(),
+        wnm_firewall::FirewallSetting::disabled_by_env(env_disabled.as_deref()),
+        &machine.process_manager,
+        runner.clone(),
+    )?;
+    let ctx = BackendContext {
+        manager: machine.process_manager.clone(),
+        machine: machine.clone(),
+        runner: runner.clone(),
+        line: line.clone(),
+        firewall: firewall.clone(),
+        base_dir: base_dir.to_path_buf(),
+        root: PathBuf::from("/"),
+    };
+    let backend = registry().build(&ctx)?;
+    Ok(Wired {
+        runner,
+        backend,
+        firewall,
+        line,
+    })
+}
+
+/// The machine sampler: sysinfo over the node data paths, overlaid by the override file when set.
+pub fn sampler(machine: &Machine) -> Result<Box<dyn MachineSampler>> {
+    let mut paths = vec![PathBuf::from(&machine.node_storage)];
+    paths.retain(|p| p.is_absolute());
+    let base: Box<dyn MachineSampler> = Box::new(SysinfoSampler::new(paths)?);
+    Ok(match std::env::var_os(OVERRIDE_ENV) {
+        Some(f) if !f.is_empty() => Box::new(OverrideSampler::new(base, Path::new(&f))),
+        _ => base,
+    })
+}
+
+/// `antnode_path` with `~/` expanded.
+pub fn expand(path: &str, home: &Path) -> PathBuf {
+    match path.strip_prefix("~/") {
+        Some(rest) => home.join(rest),
+        None => PathBuf::from(path),
+    }
+}
+
+/// The OS user nodes run as: `ant` in sudo mode, the invoking user otherwise.
+pub fn node_user(machine: &Machine) -> String {
+    if machine.process_manager.is_sudo() {
+        "ant".to_string()
+    } else {
+        std::env::var("USER").unwrap_or_else(|_| rustix::process::geteuid().as_raw().to_string())
+    }
+}
+
+/// An error for a missing home directory.
+pub fn no_home() -> Error {
+    Error::invalid_config("cannot tell the home directory: set HOME")
+}

@@ -1,0 +1,171 @@
+//! Collecting: machine metrics over a window that overlaps the node survey, then each node's
+//! figures and true status (survey answer, and the process state where the answer is not enough).
+use crate::probe::{Probe, Prober};
+use crate::reconcile::{Answer, observed_status};
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::time::Duration;
+use wnm_core::profile::line_by_name;
+use wnm_core::{Backend, HealthCheck, MachineMetrics, Node, NodeStatus, Result, UnixTime};
+use wnm_survey::MachineSampler;
+use wnm_survey::{MetadataReading, Outcome, SurveyOptions, SurveyTarget, survey, survey_node};
+
+/// What one collection saw.
+#[derive(Debug, Clone)]
+pub struct Collected {
+    /// Every node, with figures and status brought up to date (DISABLED ones untouched).
+    pub nodes: Vec<Node>,
+    /// Host figures over the survey window.
+    pub metrics: MachineMetrics,
+    /// Mean answer time of the nodes that answered, in ms.
+    pub latency_ms: Option<f64>,
+    /// Nodes surveyed over HTTP.
+    pub surveyed: usize,
+    /// Nodes whose status changed, as `antnode0001 RUNNING -> STOPPED (not answering, process stopped)`.
+    pub changes: Vec<String>,
+}
+
+/// Whether a node is looked at this cycle.
+fn watched(n: &Node) -> bool {
+    !matches!(
+        n.status,
+        NodeStatus::Disabled | NodeStatus::Dead | NodeStatus::Removing
+    )
+}
+
+fn uses_http(n: &Node) -> bool {
+    line_by_name(&n.line).is_some_and(|l| matches!(l.health(), HealthCheck::Metrics { .. }))
+}
+
+/// `/metadata` only when it can have changed: version or peer id unknown, or the node was
+/// (re)started or upgraded recently.
+fn wants_metadata(n: &Node) -> bool {
+    n.version.is_none()
+        || n.peer_id.is_none()
+        || matches!(n.status, NodeStatus::Restarting | NodeStatus::Upgrading)
+}
+
+fn target(n: &Node) -> SurveyTarget {
+    let mut t = SurveyTarget::local(n.id, n.metrics_port, wants_metadata(n));
+    if let Ok(ip) = n.host.parse::<std::net::IpAddr>() {
+        t.addr.set_ip(ip);
+    }
+    t
+}
+
+/// Survey every watched node, sample the machine over the same window, and reconcile statuses.
+pub async fn collect(
+    mut nodes: Vec<Node>,
+    backend: &dyn Backend,
+    sampler: &mut dyn MachineSampler,
+    opts: &SurveyOptions,
+    now: UnixTime,
+) -> Result<Collected> {
+    let targets: Vec<SurveyTarget> = nodes
+        .iter()
+        .filter(|n| watched(n) && uses_http(n))
+        .map(target)
+        .collect();
+    sampler.begin()?;
+    let results = survey(&targets, opts).await;
+    let metrics = sampler.finish().await?;
+
+    let by_id: HashMap<u32, &wnm_survey::SurveyResult> =
+        results.iter().map(|r| (r.id, r)).collect();
+    let mut latency = Duration::ZERO;
+    let mut answered = 0u32;
+    let mut changes = Vec::new();
+    for n in nodes.iter_mut().filter(|n| watched(n)) {
+        let answer = match by_id.get(&n.id) {
+            None => Answer::NotAsked,
+            Some(r) => match &r.outcome {
+                Outcome::Answering(reading) => {
+                    latency += r.elapsed;
+                    answered += 1;
+                    n.metrics = reading.metrics.clone();
+                    if let MetadataReading::Read(md) = &reading.metadata {
+                        if let Some(v) = &md.version {
+                            n.version = Some(v.clone());
+                        }
+                        if let Some(p) = &md.peer_id {
+                            n.peer_id = Some(p.clone());
+                        }
+                    }
+                    Answer::Answering
+                }
+                Outcome::NotAnswering { .. } => Answer::NotAnswering,
+                Outcome::BadAnswer { .. } => Answer::BadAnswer,
+            },
+        };
+        // The process state is asked only where the answer does not settle it.
+        let process = if answer == Answer::Answering {
+            None
+        } else {
+            match backend.status(n).await {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    tracing::warn!("{}: process state unknown: {e}", n.service_name);
+                    None
+                }
+            }
+        };
+        if let Some(to) = observed_status(n.status, answer, process) {
+            changes.push(format!(
+                "{} {} -> {to} ({answer:?}, process {process:?})",
+                n.service_name, n.status
+            ));
+            n.set_status(to, now)?;
+        }
+        if answer != Answer::Answering && n.status != NodeStatus::Running {
+            n.metrics = Default::default();
+        }
+    }
+    Ok(Collected {
+        nodes,
+        metrics,
+        latency_ms: (answered > 0).then(|| latency.as_secs_f64() * 1000.0 / f64::from(answered)),
+        surveyed: targets.len(),
+        changes,
+    })
+}
+
+/// A [`Prober`] over the survey's single-node read (metadata included).
+pub struct SurveyProber {
+    /// Timeouts and limits of one read.
+    pub opts: SurveyOptions,
+}
+
+#[async_trait]
+impl Prober for SurveyProber {
+    async fn probe(&self, node: &Node) -> Probe {
+        if !uses_http(node) {
+            return Probe::not_asked();
+        }
+        let mut t = target(node);
+        t.read_metadata = true;
+        let r = survey_node(&t, &self.opts).await;
+        match r.outcome {
+            Outcome::Answering(reading) => {
+                let (version, peer_id) = match reading.metadata {
+                    MetadataReading::Read(md) => (md.version, md.peer_id),
+                    _ => (None, None),
+                };
+                Probe {
+                    answer: Answer::Answering,
+                    version,
+                    peer_id,
+                }
+            }
+            Outcome::NotAnswering { .. } => Probe {
+                answer: Answer::NotAnswering,
+                version: None,
+                peer_id: None,
+            },
+            Outcome::BadAnswer { .. } => Probe {
+                answer: Answer::BadAnswer,
+                version: None,
+                peer_id: None,
+            },
+        }
+    }
+}
