@@ -6,7 +6,7 @@
 //! `concurrency x body size` whatever the number of nodes. A node that hangs, answers
 //! slowly or answers garbage costs its task at most `timeout` and is recorded as such.
 use crate::extract::Metadata;
-use crate::http::{Failure, NodeConnection, read_metadata, read_metrics};
+use crate::http::{Failed, Failure, NodeConnection, read_metadata, read_metrics};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -227,16 +227,34 @@ async fn read_outcome(
         Err(f) => return failed(f.kind, f.why),
     };
     let metadata = if target.read_metadata {
-        if conn.is_closed() {
-            // The server closed after /metrics: one fresh connection for /metadata.
-            match open().await {
-                Ok(c) => conn = c,
-                Err(f) => return answering(metrics, MetadataReading::Failed { why: f.why }),
-            }
+        let mut md = Err(None);
+        if !conn.is_closed() {
+            md = read_metadata(&mut conn, buf, opts.max_body_bytes)
+                .await
+                .map_err(Some);
         }
-        match read_metadata(&mut conn, buf, opts.max_body_bytes).await {
+        // The server closed after /metrics (or while we reused the connection): one fresh
+        // connection for /metadata, within the same deadline.
+        if let Err(
+            None
+            | Some(Failed {
+                kind: Failure::NotAnswering,
+                ..
+            }),
+        ) = &md
+        {
+            md = match open().await {
+                Ok(mut c) => read_metadata(&mut c, buf, opts.max_body_bytes)
+                    .await
+                    .map_err(Some),
+                Err(f) => Err(Some(f)),
+            };
+        }
+        match md {
             Ok(md) => MetadataReading::Read(md),
-            Err(f) => MetadataReading::Failed { why: f.why },
+            Err(f) => MetadataReading::Failed {
+                why: f.map_or_else(|| "connection closed".to_string(), |f| f.why),
+            },
         }
     } else {
         MetadataReading::NotAsked

@@ -1,0 +1,120 @@
+//! The survey against small in-process HTTP servers on 127.0.0.1 for the cases the emulator
+//! does not produce: a server that closes after each answer, and `/metadata` failing alone.
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use wnm_survey::{MetadataReading, Outcome, SurveyOptions, SurveyTarget, survey};
+
+const METRICS: &str = include_str!("../../wnm-testkit/fixtures/antnode-0.4.7-mainnet/metrics.txt");
+const METADATA: &str =
+    include_str!("../../wnm-testkit/fixtures/antnode-0.4.7-mainnet/metadata.txt");
+
+/// Answers one request per connection (`Connection: close`), chunked; `/metadata` gets
+/// `metadata_status`.
+async fn one_shot_server(metadata_status: u16) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&head);
+                let (status, body) = if head.starts_with("GET /metrics ") {
+                    (200, METRICS)
+                } else if head.starts_with("GET /metadata ") {
+                    (
+                        metadata_status,
+                        if metadata_status == 200 {
+                            METADATA
+                        } else {
+                            "nope"
+                        },
+                    )
+                } else {
+                    (404, "nope")
+                };
+                let mut out = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/openmetrics-text;charset=utf-8;version=1.0.0\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                )
+                .into_bytes();
+                for chunk in body.as_bytes().chunks(1000) {
+                    out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                    out.extend_from_slice(chunk);
+                    out.extend_from_slice(b"\r\n");
+                }
+                out.extend_from_slice(b"0\r\n\r\n");
+                let _ = s.write_all(&out).await;
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
+fn target(id: u32, addr: SocketAddr) -> SurveyTarget {
+    SurveyTarget {
+        id,
+        addr,
+        read_metadata: true,
+    }
+}
+
+#[tokio::test]
+async fn a_server_that_closes_after_each_answer_gets_a_second_connection_for_metadata() {
+    let addr = one_shot_server(200).await;
+    let opts = SurveyOptions {
+        timeout: Duration::from_secs(5),
+        ..SurveyOptions::default()
+    };
+    let r = survey(&[target(1, addr)], &opts).await.remove(0);
+    let reading = r.outcome.reading().unwrap_or_else(|| panic!("{r:?}"));
+    assert_eq!(reading.metrics.total_peers, 362, "chunked body read whole");
+    let MetadataReading::Read(md) = &reading.metadata else {
+        panic!("{:?}", reading.metadata)
+    };
+    assert_eq!(md.version.as_deref(), Some("0.4.7"));
+}
+
+#[tokio::test]
+async fn metadata_failing_alone_keeps_the_metrics() {
+    let addr = one_shot_server(404).await;
+    let r = survey(&[target(7, addr)], &SurveyOptions::default())
+        .await
+        .remove(0);
+    let Outcome::Answering(reading) = &r.outcome else {
+        panic!("{r:?}")
+    };
+    assert_eq!(reading.metrics.uptime, 1260);
+    assert!(
+        matches!(&reading.metadata, MetadataReading::Failed { why } if why.contains("404")),
+        "{:?}",
+        reading.metadata
+    );
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_bad_answer() {
+    let addr = one_shot_server(200).await;
+    let opts = SurveyOptions {
+        max_body_bytes: 10_000,
+        ..SurveyOptions::default()
+    };
+    let r = survey(&[target(1, addr)], &opts).await.remove(0);
+    assert!(
+        matches!(&r.outcome, Outcome::BadAnswer { why } if why.contains("larger than 10000")),
+        "{r:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_survey_is_empty() {
+    assert!(survey(&[], &SurveyOptions::default()).await.is_empty());
+}
