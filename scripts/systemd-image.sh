@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the local Docker image `wnm-systemd:<hash>` used by the real-systemd tests of
 # wnm-backend-systemd: a Debian bookworm root filesystem made with debootstrap (systemd as PID 1,
-# dbus, ufw, iproute2, procps, sudo), imported with `docker import` (no registry is needed).
+# dbus with a user session and pam_systemd for user managers, ufw, iproute2, procps, sudo),
+# imported with `docker import` (no registry is needed).
 #
 # Idempotent and cached: the tag is a hash of this script, so an existing image is reused and a
 # change to the script builds a new one. Prints the full image name (`wnm-systemd:<hash>`) as the
@@ -16,7 +17,7 @@ SCRIPT="$(readlink -f "$0")"
 HASH="$(sha256sum "$SCRIPT" | cut -c1-12)"
 IMAGE="wnm-systemd:${HASH}"
 SUITE="bookworm"
-PACKAGES="systemd,systemd-sysv,dbus,ufw,iptables,iproute2,procps,sudo,passwd"
+PACKAGES="systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,ufw,iptables,iproute2,procps,sudo,passwd"
 
 log() { echo "systemd-image: $*" >&2; }
 
@@ -101,4 +102,8 @@ tar -C "$ROOTFS" -c . | docker import \
     --change 'ENV container=docker' \
     - "$IMAGE" >/dev/null
 log "built $IMAGE in $(( $(date +%s) - start )) s"
+# Older builds of this script are of no further use (ones still used by a container stay).
+for old in $(docker images wnm-systemd --format '{{.Tag}}' | grep -vx "$HASH" || true); do
+    docker rmi "wnm-systemd:$old" >/dev/null 2>&1 || true
+done
 echo "$IMAGE"

@@ -374,13 +374,34 @@ pub async fn refresh_statuses(
 }
 
 /// The takeover step: needs anm's marker, disables its cron job, refuses while anm runs, reads the
-/// host, and asks systemd (directly when root, else through `sudo -n`) which nodes are active.
+/// host, and asks systemd which nodes are active (a query: no root needed).
 pub async fn take_over_anm(root: &Path, runner: &dyn Runner) -> Result<AnmHost> {
     require_anm(root)?;
-    let cron = disable_anm_cron(root)?;
+    let cron = match disable_anm_cron(root) {
+        Err(e) if e.kind() == ErrorKind::Io && !rustix::process::geteuid().is_root() => {
+            // /etc/cron.d belongs to root: rename it through sudo.
+            let (from, to) = (root.join(ANM_CRON), root.join(ANM_CRON_DISABLED));
+            let cmd = wnm_core::CommandSpec::new(
+                "sudo",
+                [
+                    "-n".to_string(),
+                    "mv".into(),
+                    "-f".into(),
+                    from.display().to_string(),
+                    to.display().to_string(),
+                ],
+            );
+            let out = runner.run(&cmd).await?;
+            crate::error::check(&cmd, &out, "disabling anm's cron job").map_err(|e2| {
+                Error::new(e2.kind(), format!("{}; first attempt: {e}", e2.message()))
+            })?;
+            Some(to)
+        }
+        other => other?,
+    };
     let mut host = read_anm_host(root)?;
     host.cron_disabled = cron;
-    let systemctl = Systemctl::new(Scope::System, !rustix::process::geteuid().is_root());
+    let systemctl = Systemctl::new(Scope::System, false);
     refresh_statuses(runner, &systemctl, &mut host.nodes).await?;
     Ok(host)
 }

@@ -332,12 +332,7 @@ impl Backend for SystemdBackend {
     }
 
     async fn upgrade(&self, node: &Node, source_binary: &Path) -> Result<()> {
-        if node.binary.is_empty() {
-            return Err(Error::invalid_config(format!(
-                "{}: no binary path recorded; cannot upgrade",
-                node.service_name
-            )));
-        }
+        let node = &self.complete_node(node);
         self.fs
             .install_executable(source_binary, &node.binary)
             .await?;
@@ -351,6 +346,8 @@ impl Backend for SystemdBackend {
     }
 
     async fn remove(&self, node: &Node) -> Result<()> {
+        // A row without paths still names this backend's default layout.
+        let node = &self.complete_node(node);
         let unit_path = self.cfg.unit_path(&node.service_name);
         if self.fs.exists(&unit_path) {
             self.stop_unit(node).await?;
@@ -371,6 +368,7 @@ impl Backend for SystemdBackend {
     }
 
     async fn status(&self, node: &Node) -> Result<ProcessState> {
+        let node = &self.complete_node(node);
         if !self.fs.exists(&self.cfg.unit_path(&node.service_name)) {
             return Ok(ProcessState::Missing);
         }

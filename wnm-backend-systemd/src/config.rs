@@ -34,6 +34,8 @@ pub struct SystemdConfig {
     pub privilege: Privilege,
     /// Running as root.
     pub is_root: bool,
+    /// `XDG_RUNTIME_DIR` for `systemctl --user` when the environment has none (cron).
+    pub user_runtime_dir: Option<String>,
 }
 
 impl SystemdConfig {
@@ -41,7 +43,12 @@ impl SystemdConfig {
     pub fn from_context(ctx: &BackendContext) -> Result<SystemdConfig> {
         let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
         let is_root = rustix::process::geteuid().is_root();
-        Self::resolve(ctx, &home, is_root)
+        let mut cfg = Self::resolve(ctx, &home, is_root)?;
+        if cfg.mode == ManagerMode::User && std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+            cfg.user_runtime_dir =
+                Some(format!("/run/user/{}", rustix::process::geteuid().as_raw()));
+        }
+        Ok(cfg)
     }
 
     /// Resolve with an explicit home and root-ness (tests).
@@ -92,13 +99,16 @@ impl SystemdConfig {
             log_base,
             privilege,
             is_root,
+            user_runtime_dir: None,
         })
     }
 
     /// The `systemctl` builder for this mode.
     pub fn systemctl(&self) -> Systemctl {
         match self.mode {
-            ManagerMode::User => Systemctl::new(Scope::User, false),
+            ManagerMode::User => {
+                Systemctl::new(Scope::User, false).with_runtime_dir(self.user_runtime_dir.clone())
+            }
             _ => Systemctl::new(Scope::System, !self.is_root),
         }
     }

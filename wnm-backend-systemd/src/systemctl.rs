@@ -16,8 +16,12 @@ pub enum Scope {
 pub struct Systemctl {
     /// System or user manager.
     pub scope: Scope,
-    /// Prefix with `sudo -n` (system scope when wnm is not root).
+    /// Prefix changing commands with `sudo -n` (system scope when wnm is not root). Read-only
+    /// queries (`show`, `is-active`) never use sudo: any user may ask, and sudo would log each.
     pub sudo: bool,
+    /// `XDG_RUNTIME_DIR` to give `systemctl --user` when the environment lacks it (cron jobs do):
+    /// without it systemctl cannot find the user manager.
+    pub runtime_dir: Option<String>,
 }
 
 /// The properties `show` asks for.
@@ -26,7 +30,17 @@ pub const SHOW_PROPERTIES: [&str; 5] = ["Id", "LoadState", "ActiveState", "SubSt
 impl Systemctl {
     /// A builder for `scope`, through sudo or not.
     pub fn new(scope: Scope, sudo: bool) -> Self {
-        Systemctl { scope, sudo }
+        Systemctl {
+            scope,
+            sudo,
+            runtime_dir: None,
+        }
+    }
+
+    /// Set `XDG_RUNTIME_DIR` on user-manager commands.
+    pub fn with_runtime_dir(mut self, dir: Option<String>) -> Self {
+        self.runtime_dir = dir;
+        self
     }
 
     /// `systemctl [--user] ARGS...`, prefixed by `sudo -n` when needed.
@@ -35,8 +49,25 @@ impl Systemctl {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
+        self.build(args, self.sudo)
+    }
+
+    /// A read-only query: never through sudo.
+    pub fn query<I, S>(&self, args: I) -> CommandSpec
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.build(args, false)
+    }
+
+    fn build<I, S>(&self, args: I, sudo: bool) -> CommandSpec
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
         let mut a: Vec<String> = Vec::new();
-        if self.sudo {
+        if sudo {
             a.push("-n".into());
             a.push("systemctl".into());
         }
@@ -44,11 +75,17 @@ impl Systemctl {
             a.push("--user".into());
         }
         a.extend(args.into_iter().map(Into::into));
-        if self.sudo {
+        let mut cmd = if sudo {
             CommandSpec::new("sudo", a)
         } else {
             CommandSpec::new("systemctl", a)
+        };
+        if self.scope == Scope::User
+            && let Some(dir) = &self.runtime_dir
+        {
+            cmd.env.push(("XDG_RUNTIME_DIR".into(), dir.clone()));
         }
+        cmd
     }
 
     /// `daemon-reload`.
@@ -80,14 +117,14 @@ impl Systemctl {
     pub fn show(&self, units: &[String]) -> CommandSpec {
         let mut a = vec!["show".to_string(), "-p".into(), SHOW_PROPERTIES.join(",")];
         a.extend(units.iter().cloned());
-        self.command(a)
+        self.query(a)
     }
 
     /// `is-active UNIT...` (one line per unit).
     pub fn is_active(&self, units: &[String]) -> CommandSpec {
         let mut a = vec!["is-active".to_string()];
         a.extend(units.iter().cloned());
-        self.command(a)
+        self.query(a)
     }
 }
 
@@ -183,10 +220,20 @@ mod tests {
                 .display(),
             "systemctl --user show -p Id,LoadState,ActiveState,SubState,MainPID a.service b.service"
         );
+        // queries never go through sudo
         assert_eq!(
-            sys_sudo.is_active(&["a.service".into()]).args,
-            ["-n", "systemctl", "is-active", "a.service"]
+            sys_sudo.is_active(&["a.service".into()]).display(),
+            "systemctl is-active a.service"
         );
+        assert_eq!(sys_sudo.show(&["a.service".into()]).program, "systemctl");
+        let cron_user =
+            Systemctl::new(Scope::User, false).with_runtime_dir(Some("/run/user/1000".into()));
+        assert_eq!(
+            cron_user.start("a.service").env,
+            vec![("XDG_RUNTIME_DIR".to_string(), "/run/user/1000".to_string())]
+        );
+        let sys = Systemctl::new(Scope::System, false).with_runtime_dir(Some("/run/user/0".into()));
+        assert!(sys.start("a.service").env.is_empty());
     }
 
     #[test]

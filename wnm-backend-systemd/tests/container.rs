@@ -420,3 +420,97 @@ fn anm_host_is_read_and_its_running_node_left_alone() {
         t0.elapsed().as_secs_f64()
     );
 }
+
+/// The driver as `alice` in user mode, with no `XDG_RUNTIME_DIR` (as under cron).
+fn user_driver(c: &Container, args: &[&str]) -> Value {
+    let mut argv = vec![DRIVER];
+    argv.extend_from_slice(args);
+    let out = c.exec_as(
+        Some("alice"),
+        &[
+            ("HOME", "/home/alice"),
+            ("WNM_DRIVER_MANAGER", "systemd+user"),
+        ],
+        &argv,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "systemd_driver {} as alice failed: {}{}",
+        args.first().unwrap_or(&""),
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("driver printed {stdout:?}: {e}"))
+}
+
+#[test]
+fn user_mode_under_a_lingering_user_manager() {
+    let t0 = Instant::now();
+    let image = image();
+    let bins = binaries();
+    let c = Container::start(&image);
+    c.copy_in(&bins.driver, DRIVER);
+    c.copy_in(&bins.emu, SOURCE);
+    c.sh_ok(&["useradd", "--create-home", "alice"]);
+    c.sh_ok(&["loginctl", "enable-linger", "alice"]);
+    let uid = c.sh_ok(&["id", "-u", "alice"]).trim().to_string();
+    c.wait_until(30, "alice's user manager", |c| {
+        c.exec(&["systemctl", "is-active", &format!("user@{uid}.service")])
+            .status
+            .success()
+    });
+
+    let mut n = node(5);
+    n.manager = "systemd+user".parse().unwrap();
+    let n: Node = serde_json::from_value(user_driver(&c, &["create", &json(&n), SOURCE])).unwrap();
+    assert_eq!(
+        n.root_dir,
+        "/home/alice/.local/share/autonomi/node/antnode0005"
+    );
+    assert_eq!(
+        n.log_dir,
+        "/home/alice/.local/share/autonomi/logs/antnode0005"
+    );
+    assert_eq!(n.user, "alice");
+    let unit = c.sh_ok(&[
+        "cat",
+        "/home/alice/.config/systemd/user/antnode0005.service",
+    ]);
+    assert!(!unit.contains("User="), "{unit}");
+
+    user_driver(&c, &["start", &json(&n)]);
+    let st = user_driver(&c, &["status", &json(&n)]);
+    assert_eq!(st["state"], "running", "{st}");
+    let pid = st["pid"].as_u64().unwrap().to_string();
+    assert_eq!(c.sh_ok(&["ps", "-o", "user=", "-p", &pid]).trim(), "alice");
+    c.wait_until(20, "UDP port 55005 bound", |c| udp_bound(c, 55005));
+    assert!(
+        !ufw_rules(&c).contains("55005"),
+        "user mode never touches the firewall"
+    );
+    let found: Vec<Node> = serde_json::from_value(user_driver(&c, &["discover"])).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].manager.to_string(), "systemd+user");
+    assert_eq!(found[0].status, NodeStatus::Running);
+
+    user_driver(&c, &["stop", &json(&n)]);
+    assert_eq!(user_driver(&c, &["status", &json(&n)])["state"], "stopped");
+    user_driver(&c, &["remove", &json(&n)]);
+    assert_eq!(user_driver(&c, &["status", &json(&n)])["state"], "missing");
+    for p in [
+        "/home/alice/.config/systemd/user/antnode0005.service",
+        &n.root_dir,
+        &n.log_dir,
+    ] {
+        assert!(
+            !c.exec(&["test", "-e", p]).status.success(),
+            "{p} should be gone"
+        );
+    }
+    c.sh_ok(&["test", "-d", "/home/alice/.local/share/autonomi/node"]);
+    eprintln!(
+        "[timing] user-mode test total {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
+}

@@ -247,8 +247,16 @@ impl Container {
 
     /// Run a command with extra environment variables.
     pub fn exec_env(&self, env: &[(&str, &str)], args: &[&str]) -> Output {
+        self.exec_as(None, env, args)
+    }
+
+    /// Run a command as `user` (root when `None`) with extra environment variables.
+    pub fn exec_as(&self, user: Option<&str>, env: &[(&str, &str)], args: &[&str]) -> Output {
         let mut cmd = Command::new("docker");
         cmd.arg("exec");
+        if let Some(u) = user {
+            cmd.args(["-u", u]);
+        }
         for (k, v) in env {
             cmd.arg("-e").arg(format!("{k}={v}"));
         }
