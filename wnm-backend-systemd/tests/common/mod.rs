@@ -5,6 +5,16 @@
 //! This is test harness, not product code: it spawns `docker`, `bash` and `cargo` on the host
 //! directly (hence the `disallowed_methods` allowances). A missing Docker engine FAILS the tests.
 //! Set `WNM_KEEP_CONTAINERS=1` to leave containers behind for inspection.
+//!
+//! Reuse from another crate's tests (e.g. the end-to-end `wnm` CLI):
+//! ```ignore
+//! #[path = "../../wnm-backend-systemd/tests/common/mod.rs"]
+//! mod systemd_harness;
+//! let c = systemd_harness::Container::start(&systemd_harness::image());
+//! let wnm = systemd_harness::cargo_artifact(&["-p", "wnm-cli", "--bin", "wnm"], "wnm");
+//! c.copy_in(&wnm, "/usr/local/bin/wnm");
+//! c.sh_ok(&["wnm", "--version"]);
+//! ```
 #![allow(clippy::disallowed_methods, dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -93,48 +103,55 @@ pub struct Binaries {
     pub emu: PathBuf,
 }
 
-/// Build the driver and the emulator (debug, the host is Debian bookworm like the image).
+/// Build one artifact of this workspace into the target dir the running test lives in and return
+/// its path: `cargo_artifact(&["-p", "wnm-cli", "--bin", "wnm"], "wnm")`,
+/// `cargo_artifact(&["-p", "x", "--example", "y"], "examples/y")`. Debug or release follows the test.
+pub fn cargo_artifact(select: &[&str], relative_path: &str) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // The test binary lives in <target>/<profile>/deps.
+    let exe = std::env::current_exe().expect("current exe");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps")
+        .to_path_buf();
+    let target_dir = profile_dir.parent().expect("target dir").to_path_buf();
+    let mut cmd = Command::new(&cargo);
+    cmd.arg("build")
+        .args(select)
+        .arg("--target-dir")
+        .arg(&target_dir);
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        cmd.arg("--release");
+    }
+    let out = run(cmd.current_dir(workspace()));
+    assert!(
+        out.status.success(),
+        "cargo build {} failed:\n{}",
+        select.join(" "),
+        text(&out.stderr)
+    );
+    let path = profile_dir.join(relative_path);
+    assert!(path.is_file(), "{} was not built", path.display());
+    path
+}
+
+/// Build the systemd test driver and the node emulator (debug; the host is Debian bookworm like
+/// the image, so they run there as they are).
 pub fn binaries() -> Binaries {
     static BINS: OnceLock<Binaries> = OnceLock::new();
     BINS.get_or_init(|| {
         let t = Instant::now();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        // The test binary lives in <target>/<profile>/deps; build the others into the same place.
-        let exe = std::env::current_exe().expect("current exe");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>/deps")
-            .to_path_buf();
-        let target_dir = profile_dir.parent().expect("target dir").to_path_buf();
-        let release = profile_dir.file_name().is_some_and(|n| n == "release");
-        for what in [
-            ["-p", "wnm-backend-systemd", "--example", "systemd_driver"],
-            ["-p", "wnm-testkit", "--bin", "antnode-emu"],
-        ] {
-            let mut cmd = Command::new(&cargo);
-            cmd.arg("build")
-                .args(what)
-                .arg("--target-dir")
-                .arg(&target_dir);
-            if release {
-                cmd.arg("--release");
-            }
-            let out = run(cmd.current_dir(workspace()));
-            assert!(
-                out.status.success(),
-                "cargo build {} failed:\n{}",
-                what.join(" "),
-                text(&out.stderr)
-            );
-        }
         let b = Binaries {
-            driver: profile_dir.join("examples/systemd_driver"),
-            emu: profile_dir.join("antnode-emu"),
+            driver: cargo_artifact(
+                &["-p", "wnm-backend-systemd", "--example", "systemd_driver"],
+                "examples/systemd_driver",
+            ),
+            emu: cargo_artifact(
+                &["-p", "wnm-testkit", "--bin", "antnode-emu"],
+                "antnode-emu",
+            ),
         };
-        for p in [&b.driver, &b.emu] {
-            assert!(p.is_file(), "{} was not built", p.display());
-        }
         eprintln!(
             "[harness] binaries built in {:.1} s",
             t.elapsed().as_secs_f64()
