@@ -1,1 +1,281 @@
-//! Shared helpers for the cross-crate behaviour tests in this folder.
+//! Harness for the cross-crate behaviour tests: a colony in a temporary HOME, driven by the real
+//! `wnm` binary with the node emulator as its `antnode`, inspected through wnm's own JSON reports
+//! and through `/proc` (which processes really run).
+//!
+//! Test-only infrastructure: it runs `wnm` with `std::process::Command` directly.
+#![allow(clippy::disallowed_methods)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// The rewards address test colonies use.
+pub const WALLET: &str = "0x5c69a31F0c03ffc64aC203F6B67Cf9cC7ca93A93";
+
+/// A built binary of this workspace next to the running test (`target/<profile>/NAME`).
+pub fn workspace_bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let mut dir = exe.parent();
+    while let Some(d) = dir {
+        let c = d.join(name);
+        if c.is_file() {
+            return c;
+        }
+        dir = d.parent();
+    }
+    panic!(
+        "{name} is not built next to {}: run `cargo build --workspace --bins` first (scripts/test.sh does)",
+        exe.display()
+    );
+}
+
+/// A colony under a temporary directory.
+pub struct Colony {
+    /// Keeps the directory alive.
+    pub dir: tempfile::TempDir,
+    /// HOME of every wnm run.
+    pub home: PathBuf,
+    /// The database.
+    pub db: PathBuf,
+    /// `antnode_path`: starts as a copy of the emulator.
+    pub antnode: PathBuf,
+    /// The machine-metrics override file (calm at first).
+    pub metrics_file: PathBuf,
+    /// Extra environment for wnm runs.
+    pub env: Vec<(String, String)>,
+}
+
+/// Calm machine metrics: everything allows adding.
+pub const CALM: &str = r#"{"cpu_percent": 5, "mem_percent": 10, "disk_percent": 10, "load_1": 0.1, "load_5": 0.1, "load_15": 0.1, "cpu_count": 2, "boot_time": 1}"#;
+
+impl Colony {
+    /// A new colony directory with the emulator installed as `antnode` (version `version`).
+    pub fn new(version: &str) -> Colony {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let antnode = dir.path().join("bin/antnode");
+        std::fs::create_dir_all(antnode.parent().unwrap()).unwrap();
+        let c = Colony {
+            db: dir.path().join("colony.db"),
+            metrics_file: dir.path().join("metrics.json"),
+            home,
+            antnode,
+            dir,
+            env: Vec::new(),
+        };
+        c.install_binary(version, &[]);
+        c.set_metrics(CALM);
+        c
+    }
+
+    /// Put a node binary at `antnode_path` that reports `version`, with extra emulator flags
+    /// (e.g. `--emu-refuse-start`). A two-line script that execs the emulator: the emulator
+    /// itself has one version baked in, and the script gives each "release" its own file.
+    pub fn install_binary(&self, version: &str, extra: &[&str]) {
+        let emu = wnm_testkit::emulator_path().expect("antnode-emu built");
+        let mut script = format!(
+            "#!/bin/sh\nexec '{}' --emu-version '{version}'",
+            emu.display()
+        );
+        for e in extra {
+            script.push_str(&format!(" '{e}'"));
+        }
+        script.push_str(" \"$@\"\n");
+        let tmp = self.antnode.with_extension("new");
+        std::fs::write(&tmp, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::rename(&tmp, &self.antnode).unwrap();
+    }
+
+    /// Replace the machine metrics wnm sees (a JSON object of `MachineMetrics` fields).
+    pub fn set_metrics(&self, json: &str) {
+        std::fs::write(&self.metrics_file, json).unwrap();
+    }
+
+    /// Where the node dirs go.
+    pub fn node_storage(&self) -> PathBuf {
+        self.dir.path().join("nodes")
+    }
+
+    /// The `wnm` command for this colony (HOME, --dbpath, metrics override set).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(workspace_bin("wnm"));
+        cmd.args(args)
+            .arg("--dbpath")
+            .arg(&self.db)
+            .env("HOME", &self.home)
+            .env("WNM_MACHINE_METRICS_OVERRIDE", &self.metrics_file)
+            .env_remove("WNM_FAULT_PAUSE")
+            .env("WNM_UPGRADE_CONFIRM_SECS", "5");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Run wnm to completion.
+    pub fn run(&self, args: &[&str]) -> Output {
+        let out = self.command(args).output().expect("running wnm");
+        eprintln!(
+            "$ wnm {}\n{}{}[exit {:?}]",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            out.status.code()
+        );
+        out
+    }
+
+    /// Run wnm and require exit 0.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "wnm {args:?} failed");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `wnm --init` as setsid+user with port bases `base`, `base+1`, `base+2` (thousands).
+    pub fn init(&self, base: u32, extra: &[&str]) {
+        let storage = self.node_storage();
+        let (p, m, r) = (
+            base.to_string(),
+            (base + 1).to_string(),
+            (base + 2).to_string(),
+        );
+        let mut args = vec![
+            "--init",
+            "--process_manager",
+            "setsid+user",
+            "--rewards_address",
+            WALLET,
+            "--antnode_path",
+            self.antnode.to_str().unwrap(),
+            "--node_storage",
+            storage.to_str().unwrap(),
+            "--port_start",
+            &p,
+            "--metrics_port_start",
+            &m,
+            "--rpc_port_start",
+            &r,
+        ];
+        args.extend_from_slice(extra);
+        self.ok(&args);
+    }
+
+    /// Every node row, as `--report node-status-details --json` gives it.
+    pub fn nodes(&self) -> Vec<Value> {
+        let s = self.ok(&["--report", "node-status-details", "--json", "-q"]);
+        match serde_json::from_str(&s).expect("report is JSON") {
+            Value::Array(v) => v,
+            other => panic!("not a list: {other}"),
+        }
+    }
+
+    /// `(service name, status)` of every node.
+    pub fn statuses(&self) -> Vec<(String, String)> {
+        self.nodes()
+            .iter()
+            .map(|n| {
+                (
+                    n["service_name"]
+                        .as_str()
+                        .unwrap()
+                        .trim_end_matches(".service")
+                        .to_string(),
+                    n["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Pids of processes whose command line mentions this colony's directory.
+    pub fn processes(&self) -> Vec<(u32, String)> {
+        let marker = self.dir.path().to_string_lossy().into_owned();
+        let mut out = Vec::new();
+        for e in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(raw) = std::fs::read(e.path().join("cmdline")) else {
+                continue;
+            };
+            let cmd = String::from_utf8_lossy(&raw).replace('\0', " ");
+            let state = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+            let zombie = state
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'));
+            if cmd.contains(&marker)
+                && !zombie
+                && !cmd.contains("wnm ")
+                && pid != std::process::id()
+            {
+                out.push((pid, cmd));
+            }
+        }
+        out
+    }
+
+    /// Root dirs of running node processes (`--root-dir` of each).
+    pub fn running_roots(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .processes()
+            .iter()
+            .filter_map(|(_, cmd)| {
+                let mut it = cmd.split_whitespace();
+                while let Some(a) = it.next() {
+                    if a == "--root-dir" {
+                        return it.next().map(str::to_string);
+                    }
+                }
+                None
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Run cycles until `done(statuses)` or `max` cycles.
+    pub fn cycle_until(
+        &self,
+        max: usize,
+        done: impl Fn(&[(String, String)]) -> bool,
+    ) -> Vec<(String, String)> {
+        for _ in 0..max {
+            self.ok(&["-v"]);
+            let s = self.statuses();
+            if done(&s) {
+                return s;
+            }
+        }
+        panic!("not reached after {max} cycles: {:?}", self.statuses());
+    }
+}
+
+impl Drop for Colony {
+    /// Never leave a node process behind, whatever the test did.
+    fn drop(&mut self) {
+        for (pid, _) in self.processes() {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+        }
+    }
+}
+
+/// Wait until `f` holds, up to `limit`.
+pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    f()
+}
+
+/// True when `p` exists.
+pub fn exists(p: &str) -> bool {
+    Path::new(p).exists()
+}

@@ -132,10 +132,15 @@ async fn main_job(args: RunArgs) -> Result<ExitCode> {
             fa.as_str()
         )));
     }
+    // One run at a time per colony: with --dbpath the lock sits beside that database.
+    let lock_file = match (&opts.dbpath, paths.db_path.parent()) {
+        (Some(_), Some(dir)) if !dir.as_os_str().is_empty() => dir.join("wnm_active.lock"),
+        _ => paths.lock_file.clone(),
+    };
     let _lock = if opts.dry_run {
         None
     } else {
-        Some(RunLock::acquire(&paths.lock_file)?)
+        Some(RunLock::acquire(&lock_file)?)
     };
 
     if opts.force_action == Some(ForceAction::WnmDbMigration) {
@@ -208,7 +213,14 @@ async fn main_job(args: RunArgs) -> Result<ExitCode> {
         );
     }
 
-    let wired = wire(&machine, &paths.base_dir)?;
+    // The stored process manager decides the layout (user or system dirs), whoever runs wnm.
+    let layout = Paths::resolve(
+        &home,
+        is_root,
+        Some(&machine.process_manager),
+        opts.dbpath.as_deref(),
+    )?;
+    let wired = wire(&machine, &layout.base_dir)?;
     let mut cycle = Cycle {
         store: store.clone(),
         machine: machine.clone(),
@@ -219,7 +231,7 @@ async fn main_job(args: RunArgs) -> Result<ExitCode> {
         sampler: sampler(&machine)?,
         clock: clock.clone(),
         source_binary: expand(&machine.antnode_path, &home),
-        log_base: paths.log_dir.clone(),
+        log_base: layout.log_dir.clone(),
         user: node_user(&machine),
     };
     let copts = CycleOptions {

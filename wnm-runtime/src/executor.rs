@@ -184,7 +184,9 @@ impl Executor {
             node = created;
             self.store.update_node(&node).await?;
         }
+        fault_point("add:created").await;
         self.backend.start(&node).await?;
+        fault_point("add:started").await;
         self.firewall.open(node.port, Protocol::Udp).await?;
         self.store
             .set_status(id, NodeStatus::Restarting, why, self.clock.now())
@@ -224,6 +226,7 @@ impl Executor {
     async fn remove(&self, id: NodeId, why: &str) -> Result<String> {
         let node = self.node(id).await?;
         self.backend.stop(&node).await?;
+        fault_point("remove:stopped").await;
         self.firewall.close(node.port, Protocol::Udp).await?;
         self.store
             .set_status(id, NodeStatus::Removing, why, self.clock.now())
@@ -234,6 +237,7 @@ impl Executor {
     async fn delete(&self, id: NodeId, why: &str) -> Result<String> {
         let node = self.node(id).await?;
         self.backend.remove(&node).await?;
+        fault_point("delete:removed").await;
         self.firewall.close(node.port, Protocol::Udp).await?;
         self.store.delete_node(id, why, self.clock.now()).await?;
         Ok("process, service and files removed; row deleted".into())
@@ -309,8 +313,10 @@ impl Executor {
             })?;
         }
         self.backend.stop(&node).await?;
+        fault_point("upgrade:stopped").await;
         let attempt = async {
             self.backend.upgrade(&node, &self.source_binary).await?;
+            fault_point("upgrade:installed").await;
             self.backend.start(&node).await?;
             self.confirm_version(&node, &want).await
         }
@@ -417,6 +423,20 @@ impl Executor {
 struct Done {
     ok: bool,
     detail: String,
+}
+
+/// The environment variable naming a fault point (see [`fault_point`]).
+pub const FAULT_PAUSE_ENV: &str = "WNM_FAULT_PAUSE";
+
+/// Crash-safety test hook: when `WNM_FAULT_PAUSE` names this point (`add:created`,
+/// `add:started`, `upgrade:stopped`, `upgrade:installed`, `remove:stopped`, `delete:removed`),
+/// print `fault point <name>` to stderr and sleep for an hour so a test can SIGKILL wnm exactly
+/// there. Unset in production; costs one env lookup per step.
+async fn fault_point(name: &str) {
+    if std::env::var(FAULT_PAUSE_ENV).as_deref() == Ok(name) {
+        eprintln!("fault point {name}");
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
 }
 
 /// Where the old binary is kept during an upgrade.

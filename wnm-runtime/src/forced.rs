@@ -222,6 +222,15 @@ pub async fn run_forced(
     if let Err(e) = cycle.backend.flush().await {
         tracing::warn!("backend flush failed: {e}");
     }
+    if what == Forced::Teardown && outcomes.iter().all(|o| o.ok) {
+        // The node and log dirs wnm made go too, but only when empty: nothing else is touched.
+        for dir in [
+            std::path::PathBuf::from(&cycle.machine.node_storage),
+            cycle.log_base.clone(),
+        ] {
+            let _ = std::fs::remove_dir(&dir);
+        }
+    }
     cycle.finish(&plan).await?;
     Ok((plan, outcomes))
 }
