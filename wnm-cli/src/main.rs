@@ -1,5 +1,6 @@
 //! `wnm`, the Weave Node Manager command line: parses arguments and dispatches. Thin by design:
 //! the work lives in the library crates.
+mod anm;
 mod args;
 mod output;
 mod plan_cmd;

@@ -183,7 +183,14 @@ async fn main_job(args: RunArgs) -> Result<ExitCode> {
     } else {
         Mode::Run
     };
-    let resolved = layers.resolve(stored.as_ref(), &paths.machine_defaults(cpus), mode)?;
+    let root = crate::wire::fs_root();
+    let mut defaults = paths.machine_defaults(cpus);
+    let anm = if opts.init && opts.migrate_anm {
+        Some(crate::anm::read_settings(&root, &mut defaults)?)
+    } else {
+        None
+    };
+    let resolved = layers.resolve(stored.as_ref(), &defaults, mode)?;
     for w in &resolved.warnings {
         eprintln!("wnm: warning: {w}");
     }
@@ -247,6 +254,7 @@ async fn main_job(args: RunArgs) -> Result<ExitCode> {
     };
 
     if opts.init {
+        let _ = anm;
         return init(&mut cycle, &opts, say, &machine).await;
     }
     if let Some(fa) = opts.force_action {
@@ -294,16 +302,14 @@ async fn main_job(args: RunArgs) -> Result<ExitCode> {
     })
 }
 
-async fn init(
+pub(crate) async fn init(
     cycle: &mut Cycle,
     opts: &RunOptions,
     say: Verbosity,
     machine: &Machine,
 ) -> Result<ExitCode> {
     if opts.migrate_anm {
-        return Err(Error::unsupported(
-            "--migrate_anm is not wired into this build yet; see the README status table",
-        ));
+        return crate::anm::take_over(cycle, opts, machine).await;
     }
     if opts.import {
         let found = cycle.backend.discover().await?;

@@ -49,7 +49,7 @@ pub fn wire(machine: &Machine, base_dir: &Path) -> Result<Wired> {
         line: line.clone(),
         firewall: firewall.clone(),
         base_dir: base_dir.to_path_buf(),
-        root: PathBuf::from("/"),
+        root: fs_root(),
     };
     let backend = registry().build(&ctx)?;
     Ok(Wired {
@@ -91,4 +91,12 @@ pub fn node_user(machine: &Machine) -> String {
 /// An error for a missing home directory.
 pub fn no_home() -> Error {
     Error::invalid_config("cannot tell the home directory: set HOME")
+}
+
+/// The filesystem root wnm works under: `/`, or `WNM_ROOT` (tests run anm takeovers and systemd
+/// layouts on a fake tree).
+pub fn fs_root() -> PathBuf {
+    std::env::var_os("WNM_ROOT")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from("/"), PathBuf::from)
 }
