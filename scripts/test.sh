@@ -6,3 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --workspace --bins --examples --locked
 cargo test --workspace --all-targets --locked
+cargo test --workspace --doc --locked

@@ -145,7 +145,21 @@ fn colony_life_cycle() {
     c.install_binary("0.4.12", &[]);
     c.cycle_until(3, |s| count(s, "RUNNING") == 3);
 
-    // 7. teardown leaves nothing behind: no process, no dir, no row.
+    // 7. a lost database is rebuilt from the node dirs and running processes.
+    let before = c.statuses();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", c.db.display()));
+    }
+    c.init(20, &["--import", "--node_cap", "3"]);
+    assert_eq!(c.statuses(), before, "every node imported with its status");
+    let imported = c.nodes();
+    assert_eq!(imported[1]["port"], "20002");
+    assert_eq!(imported[1]["wallet"], wnm_tests::WALLET);
+    let out = c.ok(&["-v"]);
+    assert!(out.contains("node_cap"), "the imported colony is managed: {out}");
+    assert_eq!(c.running_roots().len(), 3, "no node restarted or lost");
+
+    // 8. teardown leaves nothing behind: no process, no dir, no row.
     let out = c.run(&["--force_action", "teardown"]);
     assert!(!out.status.success(), "teardown needs --confirm");
     assert_eq!(c.running_roots().len(), 3);
