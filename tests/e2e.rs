@@ -156,7 +156,10 @@ fn colony_life_cycle() {
     assert_eq!(imported[1]["port"], "20002");
     assert_eq!(imported[1]["wallet"], wnm_tests::WALLET);
     let out = c.ok(&["-v"]);
-    assert!(out.contains("node_cap"), "the imported colony is managed: {out}");
+    assert!(
+        out.contains("node_cap"),
+        "the imported colony is managed: {out}"
+    );
     assert_eq!(c.running_roots().len(), 3, "no node restarted or lost");
 
     // 8. teardown leaves nothing behind: no process, no dir, no row.
@@ -174,4 +177,52 @@ fn colony_life_cycle() {
         !c.home.join(".local/share/autonomi/logs").exists(),
         "log base removed"
     );
+}
+
+/// Taking over a Python wnm 0.5.0 colony from the command line: a bad setting is refused with
+/// exit 2 and leaves the file byte-identical (no migration, no backup); good settings convert it
+/// after a backup, keep every node, and apply the change in the same run.
+#[test]
+fn python_colony_takeover_through_the_cli() {
+    let c = Colony::new("0.4.11");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../wnm-store/tests/fixtures/wnm-0.5.0/colony.db"
+    );
+    std::fs::copy(fixture, &c.db).unwrap();
+    let original = std::fs::read(&c.db).unwrap();
+
+    let out = c.run(&["--report", "node-status", "--cpu_less_than", "95"]);
+    assert_eq!(out.status.code(), Some(2), "cpu_less_than above cpu_remove");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cpu_less_than"), "{err}");
+    assert_eq!(std::fs::read(&c.db).unwrap(), original, "file untouched");
+    let siblings: Vec<_> = std::fs::read_dir(c.dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("colony.db.bak"))
+        .collect();
+    assert!(
+        siblings.is_empty(),
+        "no backup for a refused run: {siblings:?}"
+    );
+
+    let out = c.ok(&["--report", "node-status", "--node_cap", "25"]);
+    assert!(out.contains("antnode0005.service"), "{out}");
+    assert!(out.contains("DISABLED"), "{out}");
+    let cfg = c.ok(&["--report", "machine-config", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&cfg).unwrap();
+    assert_eq!(v["node_cap"], 25, "change applied in the same run");
+    assert_eq!(
+        v["rewards_address"],
+        "0x5c69a31F0c03ffc64aC203F6B67Cf9cC7ca93A93,faucet:1"
+    );
+    assert_eq!(v["process_manager"], "systemd+user");
+    let backups = std::fs::read_dir(c.dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("colony.db.bak"))
+        .count();
+    assert_eq!(backups, 1, "one backup before the conversion");
 }

@@ -15,7 +15,7 @@ use wnm_runtime::cycle::{Cycle, CycleOptions};
 use wnm_runtime::forced::{Forced, Selection, run_forced};
 use wnm_runtime::lock::{RunLock, remove_legacy_lockfile};
 use wnm_runtime::reports;
-use wnm_store::Store;
+use wnm_store::{SchemaStatus, Store};
 
 /// Run the main job; errors are printed and mapped to exit codes.
 pub fn run(args: RunArgs) -> ExitCode {
@@ -70,22 +70,48 @@ fn init_logging(opts: &RunOptions) {
         .try_init();
 }
 
-/// A dry run works on a copy of the database in a temporary directory, so nothing real changes
-/// (not even a migration); a missing database is an empty copy.
-fn dry_run_copy(db: &Path) -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("wnm-dry-run-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-    let copy = dir.join("colony.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(dir.join(format!("colony.db{suffix}")));
-        let src = PathBuf::from(format!("{}{suffix}", db.display()));
-        if src.is_file() {
-            std::fs::copy(&src, dir.join(format!("colony.db{suffix}")))
-                .map_err(|e| Error::io(format!("copying {} for the dry run", src.display()), e))?;
+/// A scratch copy of the database in a temporary directory, removed on drop. A dry run works on
+/// one so nothing real changes (not even a migration); a run that must migrate first validates
+/// its configuration against one, so a bad setting leaves the real file untouched.
+struct ScratchDb {
+    dir: PathBuf,
+    db: PathBuf,
+}
+
+impl ScratchDb {
+    fn of(db: &Path, why: &str) -> Result<ScratchDb> {
+        let dir = std::env::temp_dir().join(format!("wnm-{why}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let dst = dir.join(format!("colony.db{suffix}"));
+            let _ = std::fs::remove_file(&dst);
+            let src = PathBuf::from(format!("{}{suffix}", db.display()));
+            if src.is_file() {
+                std::fs::copy(&src, &dst)
+                    .map_err(|e| Error::io(format!("copying {} ({why})", src.display()), e))?;
+            }
         }
+        Ok(ScratchDb {
+            db: dir.join("colony.db"),
+            dir,
+        })
     }
-    Ok(copy)
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The stored machine row as it will read after migrating, without touching the real file.
+async fn stored_machine_preview(db: &Path) -> Result<Option<Machine>> {
+    let scratch = ScratchDb::of(db, "config-check")?;
+    let store = Store::open(&scratch.db).await?;
+    let m = store.machine().await?;
+    store.close().await?;
+    Ok(m)
 }
 
 async fn main_job(args: RunArgs) -> Result<ExitCode> {
@@ -149,8 +175,13 @@ async fn main_job(args: RunArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let db_path = if opts.dry_run {
-        dry_run_copy(&paths.db_path)?
+    let scratch = if opts.dry_run {
+        Some(ScratchDb::of(&paths.db_path, "dry-run")?)
+    } else {
+        None
+    };
+    let db_path = if let Some(s) = &scratch {
+        s.db.clone()
     } else {
         if !opts.init && !paths.db_path.exists() {
             return Err(Error::invalid_config(format!(
@@ -164,6 +195,21 @@ async fn main_job(args: RunArgs) -> Result<ExitCode> {
         }
         paths.db_path.clone()
     };
+    // Settings are validated before the real file is migrated: a bad one changes nothing.
+    let needs_migration = !matches!(
+        Store::inspect(&db_path, &Default::default()).await?,
+        SchemaStatus::Current | SchemaStatus::Empty
+    );
+    if needs_migration {
+        let preview = stored_machine_preview(&db_path).await?;
+        let mode = if opts.init || preview.is_none() {
+            Mode::Init
+        } else {
+            Mode::Run
+        };
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+        layers.resolve(preview.as_ref(), &paths.machine_defaults(cpus), mode)?;
+    }
     let store = Store::open(&db_path).await?;
     if let Some(b) = store.backup_path()
         && say.normal()

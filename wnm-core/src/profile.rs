@@ -169,27 +169,56 @@ pub fn split_start_args(s: &str) -> Vec<String> {
 }
 
 /// Parse `environment` (`K=V K2=V2` or `K=V,K2=V2`) into pairs; keys must be shell-style names.
+/// A comma separates entries only when an upper-case `NAME=` follows it, so values such as
+/// `RUST_LOG=info,wnm=debug` keep their commas.
 pub fn parse_environment(s: &str) -> crate::Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for item in s
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|x| !x.is_empty())
-    {
-        let (k, v) = item.split_once('=').ok_or_else(|| {
-            crate::Error::invalid_config(format!("environment entry {item:?} must be KEY=VALUE"))
-        })?;
-        let k = k.trim();
-        let valid = !k.is_empty()
-            && !k.starts_with(|c: char| c.is_ascii_digit())
-            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
-            return Err(crate::Error::invalid_config(format!(
-                "environment entry {item:?}: {k:?} is not a valid variable name"
-            )));
+    let mut out: Vec<(String, String)> = Vec::new();
+    for word in s.split_whitespace() {
+        let mut rest = word;
+        loop {
+            let cut = rest
+                .match_indices(',')
+                .map(|(i, _)| i)
+                .find(|&i| starts_with_assignment(&rest[i + 1..]));
+            let (item, next) = match cut {
+                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                None => (rest, None),
+            };
+            let item = item.trim_end_matches(',');
+            if !item.is_empty() {
+                out.push(parse_assignment(item)?);
+            }
+            match next {
+                Some(n) => rest = n,
+                None => break,
+            }
         }
-        out.push((k.to_string(), v.trim_matches('"').to_string()));
     }
     Ok(out)
+}
+
+fn is_name(k: &str) -> bool {
+    !k.is_empty()
+        && !k.starts_with(|c: char| c.is_ascii_digit())
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn starts_with_assignment(s: &str) -> bool {
+    s.split_once('=')
+        .is_some_and(|(k, _)| is_name(k) && !k.chars().any(|c| c.is_ascii_lowercase()))
+}
+
+fn parse_assignment(item: &str) -> crate::Result<(String, String)> {
+    let (k, v) = item.split_once('=').ok_or_else(|| {
+        crate::Error::invalid_config(format!("environment entry {item:?} must be KEY=VALUE"))
+    })?;
+    let k = k.trim();
+    if !is_name(k) {
+        return Err(crate::Error::invalid_config(format!(
+            "environment entry {item:?}: {k:?} is not a valid variable name"
+        )));
+    }
+    Ok((k.to_string(), v.trim_matches('"').to_string()))
 }
 
 #[cfg(test)]
@@ -274,5 +303,14 @@ mod tests {
         assert!(parse_environment("1BAD=x").is_err());
         assert!(parse_environment("NOVALUE").is_err());
         assert!(parse_environment("").unwrap().is_empty());
+        let e = parse_environment("RUST_LOG=a,b,c=d X=1,Y=2").unwrap();
+        assert_eq!(
+            e,
+            vec![
+                ("RUST_LOG".into(), "a,b,c=d".into()),
+                ("X".into(), "1".into()),
+                ("Y".into(), "2".into())
+            ]
+        );
     }
 }
