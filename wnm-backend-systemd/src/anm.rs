@@ -3,10 +3,11 @@
 //! (`/etc/systemd/system/antnode*.service`), under an overridable filesystem root.
 //!
 //! [`read_anm_host`] only reads. [`take_over_anm`] is the whole step: it needs
-//! `<root>/var/antctl/system`, disables anm's cron job by renaming `<root>/etc/cron.d/anm` to
-//! `anm.disabled-by-wnm` (never deleting it), refuses while `<root>/var/antctl/block` exists (anm
-//! is mid-run; as the cron job is already off, trying again a minute later succeeds), and asks
-//! systemd which nodes are active.
+//! `<root>/var/antctl/system`, refuses while `<root>/var/antctl/block` exists (anm is mid-run)
+//! before changing anything, reads the host and asks systemd which nodes are active (queries
+//! only), and only then disables anm's cron job by renaming `<root>/etc/cron.d/anm` to
+//! `anm.disabled-by-wnm` (never deleting it). If anm started in the moment between the check and
+//! the rename, the rename is undone and the takeover refused: a refused takeover changes nothing.
 use crate::parse::{ParseContext, UnitLocation, is_node_unit_name, parse_node_unit};
 use crate::systemctl::{Scope, Systemctl};
 use std::collections::BTreeMap;
@@ -248,19 +249,25 @@ fn require_anm(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Read an anm host under `root` without changing anything: settings, port base and nodes.
-/// Refuses while anm runs (`var/antctl/block`) and on hosts anm did not set up.
-pub fn read_anm_host(root: &Path) -> Result<AnmHost> {
-    require_anm(root)?;
+/// `Locked` while anm runs (`var/antctl/block` exists).
+fn refuse_while_anm_runs(root: &Path) -> Result<()> {
     if root.join(ANM_BLOCK).exists() {
         return Err(Error::new(
             ErrorKind::Locked,
             format!(
-                "anm is running ({} exists); wait for it to finish (disable /etc/cron.d/anm first) and try again",
+                "anm is running ({} exists); nothing was changed: wait for it to finish and try again",
                 root.join(ANM_BLOCK).display()
             ),
         ));
     }
+    Ok(())
+}
+
+/// Read an anm host under `root` without changing anything: settings, port base and nodes.
+/// Refuses while anm runs (`var/antctl/block`) and on hosts anm did not set up.
+pub fn read_anm_host(root: &Path) -> Result<AnmHost> {
+    require_anm(root)?;
+    refuse_while_anm_runs(root)?;
     let cfg_path = root.join(ANM_CONFIG);
     let mut settings = match std::fs::read_to_string(&cfg_path) {
         Ok(t) => parse_anm_config(&t)?,
@@ -319,8 +326,7 @@ pub fn read_anm_host(root: &Path) -> Result<AnmHost> {
 
 /// Rename `<root>/etc/cron.d/anm` to `anm.disabled-by-wnm`; `None` when there was none.
 pub fn disable_anm_cron(root: &Path) -> Result<Option<PathBuf>> {
-    let from = root.join(ANM_CRON);
-    let to = root.join(ANM_CRON_DISABLED);
+    let (from, to) = (root.join(ANM_CRON), root.join(ANM_CRON_DISABLED));
     match std::fs::rename(&from, &to) {
         Ok(()) => Ok(Some(to)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -330,6 +336,34 @@ pub fn disable_anm_cron(root: &Path) -> Result<Option<PathBuf>> {
                 from.display(),
                 to.display()
             ),
+            e,
+        )),
+    }
+}
+
+/// Rename `from` to `to`, through `sudo -n mv` when wnm is not root and may not do it itself
+/// (`/etc/cron.d` belongs to root).
+async fn rename_privileged(from: &Path, to: &Path, runner: &dyn Runner, what: &str) -> Result<()> {
+    match std::fs::rename(from, to) {
+        Ok(()) => Ok(()),
+        Err(e) if !rustix::process::geteuid().is_root() => {
+            let cmd = wnm_core::CommandSpec::new(
+                "sudo",
+                [
+                    "-n".to_string(),
+                    "mv".into(),
+                    "-f".into(),
+                    from.display().to_string(),
+                    to.display().to_string(),
+                ],
+            );
+            let out = runner.run(&cmd).await?;
+            crate::error::check(&cmd, &out, what).map_err(|e2| {
+                Error::new(e2.kind(), format!("{}; first attempt: {e}", e2.message()))
+            })
+        }
+        Err(e) => Err(Error::io(
+            format!("{what} ({} -> {})", from.display(), to.display()),
             e,
         )),
     }
@@ -373,36 +407,34 @@ pub async fn refresh_statuses(
     Ok(())
 }
 
-/// The takeover step: needs anm's marker, disables its cron job, refuses while anm runs, reads the
-/// host, and asks systemd which nodes are active (a query: no root needed).
+/// The takeover step: needs anm's marker and refuses while anm runs (both before any change),
+/// reads the host, asks systemd which nodes are active (a query: no root needed), then disables
+/// anm's cron job. Should anm have started meanwhile, the cron job is put back and the takeover
+/// refused, so a refusal always leaves the host as it was.
 pub async fn take_over_anm(root: &Path, runner: &dyn Runner) -> Result<AnmHost> {
-    require_anm(root)?;
-    let cron = match disable_anm_cron(root) {
-        Err(e) if e.kind() == ErrorKind::Io && !rustix::process::geteuid().is_root() => {
-            // /etc/cron.d belongs to root: rename it through sudo.
-            let (from, to) = (root.join(ANM_CRON), root.join(ANM_CRON_DISABLED));
-            let cmd = wnm_core::CommandSpec::new(
-                "sudo",
-                [
-                    "-n".to_string(),
-                    "mv".into(),
-                    "-f".into(),
-                    from.display().to_string(),
-                    to.display().to_string(),
-                ],
-            );
-            let out = runner.run(&cmd).await?;
-            crate::error::check(&cmd, &out, "disabling anm's cron job").map_err(|e2| {
-                Error::new(e2.kind(), format!("{}; first attempt: {e}", e2.message()))
-            })?;
-            Some(to)
-        }
-        other => other?,
-    };
     let mut host = read_anm_host(root)?;
-    host.cron_disabled = cron;
     let systemctl = Systemctl::new(Scope::System, false);
     refresh_statuses(runner, &systemctl, &mut host.nodes).await?;
+    let (from, to) = (root.join(ANM_CRON), root.join(ANM_CRON_DISABLED));
+    host.cron_disabled = if from.exists() {
+        rename_privileged(&from, &to, runner, "disabling anm's cron job").await?;
+        Some(to.clone())
+    } else {
+        None
+    };
+    if let Err(e) = refuse_while_anm_runs(root) {
+        if host.cron_disabled.is_some() {
+            rename_privileged(&to, &from, runner, "re-enabling anm's cron job")
+                .await
+                .map_err(|e2| {
+                    Error::new(
+                        e2.kind(),
+                        format!("{}; anm started during the takeover ({e})", e2.message()),
+                    )
+                })?;
+        }
+        return Err(e);
+    }
     Ok(host)
 }
 
@@ -589,15 +621,81 @@ mod tests {
         assert!(disabled.exists());
     }
 
+    /// Every file under `root` with its bytes (what "changed nothing" compares).
+    fn tree(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push((p.clone(), std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
     #[tokio::test]
-    async fn blocked_takeover_still_disables_cron_first() {
+    async fn a_refused_takeover_changes_nothing() {
         let d = anm_tree();
         std::fs::write(d.path().join(ANM_BLOCK), "").unwrap();
+        let before = tree(d.path());
         let r = RecordingRunner::new();
         let e = take_over_anm(d.path(), &r).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Locked);
+        assert!(e.message().contains("nothing was changed"), "{e}");
+        assert_eq!(tree(d.path()), before, "cron job, units, config untouched");
+        assert!(d.path().join(ANM_CRON).exists());
+        assert!(!d.path().join(ANM_CRON_DISABLED).exists());
+        assert!(r.runs().is_empty(), "not even systemd was asked");
+        // once anm is done the takeover goes through
+        std::fs::remove_file(d.path().join(ANM_BLOCK)).unwrap();
+        r.push_output(CommandOutput {
+            code: Some(0),
+            stdout: "active\nactive\nactive\n".into(),
+            stderr: String::new(),
+        });
+        take_over_anm(d.path(), &r).await.unwrap();
         assert!(d.path().join(ANM_CRON_DISABLED).exists());
-        assert!(r.runs().is_empty());
+    }
+
+    #[tokio::test]
+    async fn anm_starting_during_the_takeover_puts_the_cron_job_back() {
+        let d = anm_tree();
+        let before = tree(d.path());
+        // anm creates its block file while wnm asks systemd (after the first check).
+        struct BlockWhileAsked(PathBuf, RecordingRunner);
+        #[async_trait::async_trait]
+        impl Runner for BlockWhileAsked {
+            async fn run(&self, cmd: &wnm_core::CommandSpec) -> Result<CommandOutput> {
+                std::fs::write(&self.0, "").unwrap();
+                self.1.run(cmd).await
+            }
+            async fn spawn_detached(&self, cmd: &wnm_core::CommandSpec) -> Result<u32> {
+                self.1.spawn_detached(cmd).await
+            }
+            fn signal(&self, pid: u32, s: wnm_core::Signal) -> Result<()> {
+                self.1.signal(pid, s)
+            }
+            fn is_alive(&self, pid: u32) -> bool {
+                self.1.is_alive(pid)
+            }
+        }
+        let inner = RecordingRunner::new();
+        inner.push_output(CommandOutput {
+            code: Some(0),
+            stdout: "active\nactive\nactive\n".into(),
+            stderr: String::new(),
+        });
+        let r = BlockWhileAsked(d.path().join(ANM_BLOCK), inner);
+        let e = take_over_anm(d.path(), &r).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Locked);
+        std::fs::remove_file(d.path().join(ANM_BLOCK)).unwrap();
+        assert_eq!(tree(d.path()), before, "the cron job is back where it was");
     }
 
     #[test]
