@@ -189,26 +189,37 @@ async fn main_job(args: RunArgs) -> Result<ExitCode> {
                 paths.db_path.display()
             )));
         }
-        if let Some(dir) = paths.db_path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-        }
         paths.db_path.clone()
     };
-    // Settings are validated before the real file is migrated: a bad one changes nothing.
-    let needs_migration = !matches!(
-        Store::inspect(&db_path, &Default::default()).await?,
-        SchemaStatus::Current | SchemaStatus::Empty
-    );
-    if needs_migration {
-        let preview = stored_machine_preview(&db_path).await?;
-        let mode = if opts.init || preview.is_none() {
-            Mode::Init
-        } else {
-            Mode::Run
-        };
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
-        layers.resolve(preview.as_ref(), &paths.machine_defaults(cpus), mode)?;
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    let root = crate::wire::fs_root();
+    let mut defaults = paths.machine_defaults(cpus);
+    if opts.init && opts.migrate_anm {
+        crate::anm::read_settings(&root, &mut defaults)?;
+    }
+    // Settings are validated before the real file is created or migrated: a bad one changes
+    // nothing (a refused `--init` leaves no database behind). A database written by a newer wnm
+    // goes straight to `Store::open`, which refuses it naming the real file.
+    match Store::inspect(&db_path, &Default::default()).await? {
+        SchemaStatus::Current | SchemaStatus::Newer { .. } => {}
+        SchemaStatus::Empty => {
+            layers.resolve(None, &defaults, Mode::Init)?;
+        }
+        SchemaStatus::Behind { .. } | SchemaStatus::Python { .. } => {
+            let preview = stored_machine_preview(&db_path).await?;
+            let mode = if opts.init || preview.is_none() {
+                Mode::Init
+            } else {
+                Mode::Run
+            };
+            layers.resolve(preview.as_ref(), &defaults, mode)?;
+        }
+    }
+    if scratch.is_none()
+        && let Some(dir) = paths.db_path.parent()
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     }
     let store = Store::open(&db_path).await?;
     if let Some(b) = store.backup_path()
@@ -223,18 +234,10 @@ async fn main_job(args: RunArgs) -> Result<ExitCode> {
             paths.db_path.display()
         )));
     }
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let mode = if opts.init || stored.is_none() {
         Mode::Init
     } else {
         Mode::Run
-    };
-    let root = crate::wire::fs_root();
-    let mut defaults = paths.machine_defaults(cpus);
-    let anm = if opts.init && opts.migrate_anm {
-        Some(crate::anm::read_settings(&root, &mut defaults)?)
-    } else {
-        None
     };
     let resolved = layers.resolve(stored.as_ref(), &defaults, mode)?;
     for w in &resolved.warnings {
@@ -300,7 +303,6 @@ async fn main_job(args: RunArgs) -> Result<ExitCode> {
     };
 
     if opts.init {
-        let _ = anm;
         return init(&mut cycle, &opts, say, &machine).await;
     }
     if let Some(fa) = opts.force_action {

@@ -277,6 +277,20 @@ pub static KEYS: &[Key] = &[
             Ok(())
         },
     ),
+    Key::setting(
+        "highest_node_id_used",
+        Kind::Int,
+        "N",
+        "Highest node number ever used (antctl never reuses one; kept for Python wnm cron lines)",
+        |m| m.highest_node_id_used.map(|n| n.to_string()).unwrap_or_default(),
+        |m, v| {
+            m.highest_node_id_used = match v.trim() {
+                "" => None,
+                t => Some(parse::uint32(t)?),
+            };
+            Ok(())
+        },
+    ),
     setting!(survey_concurrency, Kind::Int, parse::at_least_one_u32, "N", "Most metrics requests in flight during a survey"),
     setting!(survey_timeout_ms, Kind::Int, parse::at_least_one_u64, "MS", "Per-node connect+read timeout of a survey"),
     // --- transient flags (this run only) ---
@@ -380,12 +394,10 @@ mod tests {
                 k.name
             );
         }
-        // Every Machine field is a setting except the two pieces of run state.
+        // Every Machine field is a setting except the run state.
         for field in json.as_object().unwrap().keys() {
             assert!(
-                key(field).is_some()
-                    || field == "highest_node_id_used"
-                    || field == "last_stopped_at",
+                key(field).is_some() || field == "last_stopped_at",
                 "Machine field {field} has no key"
             );
         }

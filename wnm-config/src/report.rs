@@ -1,7 +1,7 @@
 //! The `machine-config` report in four formats: text `key: value`, JSON, env `UPPER_KEY=value`
 //! (text single-quoted so `set -a; . FILE` and the `.env` reader both load it), and config
 //! `key=value` (reloadable with `-c`). env and config hold only keys wnm reads back; text and JSON
-//! also show the run state (`highest_node_id_used`, `last_stopped_at`).
+//! also show the run state (`last_stopped_at`).
 use crate::keys::{self, Kind};
 use crate::options::ReportFormat;
 use serde_json::{Map, Value};
@@ -21,10 +21,13 @@ pub struct Row {
 }
 
 /// The rows of the machine-config report: every setting, then `dbpath` when given. With
-/// `with_state`, also `highest_node_id_used` and `last_stopped_at`.
+/// `with_state`, also the run state: `highest_node_id_used` (a setting operators may give, but
+/// never written into env/config files) and `last_stopped_at`.
 pub fn machine_config_rows(m: &Machine, dbpath: Option<&str>, with_state: bool) -> Vec<Row> {
     let json = serde_json::to_value(m).unwrap_or(Value::Null);
     let mut rows: Vec<Row> = keys::settings()
+        // Run state a stale config file must not wind back (antctl would reuse node numbers).
+        .filter(|k| with_state || k.name != "highest_node_id_used")
         .map(|k| Row {
             key: k.name.to_string(),
             text: (k.setting.expect("setting").get)(m),
@@ -33,15 +36,6 @@ pub fn machine_config_rows(m: &Machine, dbpath: Option<&str>, with_state: bool) 
         })
         .collect();
     if with_state {
-        rows.push(Row {
-            key: "highest_node_id_used".into(),
-            text: m
-                .highest_node_id_used
-                .map(|n| n.to_string())
-                .unwrap_or_default(),
-            json: json["highest_node_id_used"].clone(),
-            kind: Kind::Int,
-        });
         rows.push(Row {
             key: "last_stopped_at".into(),
             text: m.last_stopped_at.to_string(),

@@ -132,7 +132,7 @@ impl Layers {
             }
         }
 
-        validate(&machine, &|k| {
+        validate(&machine, &base, &|k| {
             origins.get(k).cloned().unwrap_or(Origin::Default)
         })?;
 

@@ -369,6 +369,34 @@ fn every_validation_rule_is_enforced() {
             &["antnode_path", "~/"],
         ),
         (
+            "antnode_path missing",
+            &[("antnode_path", "/nonexistent/wnm-test/antnode")],
+            no_tweak,
+            &[
+                "antnode_path = \"/nonexistent/wnm-test/antnode\"",
+                "does not exist",
+                "cargo install --locked ant-node@0.4.11",
+            ],
+        ),
+        (
+            "antnode_path a directory",
+            &[("antnode_path", "/")],
+            no_tweak,
+            &["antnode_path = \"/\"", "is not a file"],
+        ),
+        (
+            "antctl_path missing",
+            &[("antctl_path", "/nonexistent/wnm-test/antctl")],
+            no_tweak,
+            &["antctl_path", "does not exist", "ant-node-manager@0.14.2"],
+        ),
+        (
+            "node_storage is a file",
+            &[("node_storage", "/etc/hostname")],
+            no_tweak,
+            &["node_storage = \"/etc/hostname\"", "not a directory"],
+        ),
+        (
             "rewards bad checksum",
             &[(
                 "rewards_address",
@@ -624,8 +652,9 @@ pub(crate) fn unusual() -> Machine {
     m.min_container_count = 2;
     m.docker_image = "iweave/antnode:0.4.11".into();
     m.no_upnp = true;
-    m.antnode_path = "/opt/ant node/antnode".into();
-    m.antctl_path = "~/bin/antctl".into();
+    let (antnode, antctl) = unusual_binaries();
+    m.antnode_path = antnode;
+    m.antctl_path = antctl;
     m.antctl_debug = true;
     m.antctl_version = Some("0.14.2".into());
     m.survey_concurrency = 64;
@@ -651,9 +680,14 @@ fn unusual_differs_from_stored_in_every_mutable_setting() {
         Mode::Run,
     )
     .unwrap();
-    // node_removal_strategy has a single legal value, so it cannot differ.
+    // node_removal_strategy has a single legal value, so it cannot differ; highest_node_id_used
+    // is run state that config files never carry.
     let mutable = keys::settings()
-        .filter(|k| !k.is_immutable() && k.name != "node_removal_strategy")
+        .filter(|k| {
+            !k.is_immutable()
+                && k.name != "node_removal_strategy"
+                && k.name != "highest_node_id_used"
+        })
         .count();
     assert_eq!(r.changes.len(), mutable, "{:?}", r.changes);
 }
@@ -724,4 +758,44 @@ fn python_fixture_row_resolves_unchanged() {
     let r = resolve(&Sources::default(), Some(&m), &m, Mode::Run).unwrap();
     assert_eq!(r.machine, m);
     assert!(r.changes.is_empty());
+}
+
+/// Real files for the unusual binary paths (a changed binary path must exist), in a directory
+/// with a blank in its name so quoting is exercised.
+fn unusual_binaries() -> (String, String) {
+    let dir =
+        std::env::temp_dir().join(format!("wnm-config-tests-{}/ant node", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let antnode = dir.join("antnode");
+    let antctl = dir.join("antctl");
+    for p in [&antnode, &antctl] {
+        if !p.exists() {
+            std::fs::write(p, b"#!/bin/true\n").unwrap();
+        }
+    }
+    (antnode.display().to_string(), antctl.display().to_string())
+}
+
+#[test]
+fn stored_and_default_paths_are_not_checked_for_existence() {
+    // A stored antnode_path that is gone (binary not installed yet) is a runtime message, not a
+    // configuration error; giving the same value again is no change either.
+    let mut db = stored();
+    db.antnode_path = "/nonexistent/wnm-test/antnode".into();
+    let r = resolve(&Sources::default(), Some(&db), &db, Mode::Run).unwrap();
+    assert_eq!(r.machine.antnode_path, db.antnode_path);
+    let s = Sources {
+        files: vec![file("antnode_path = /nonexistent/wnm-test/antnode\n")],
+        ..Default::default()
+    };
+    assert!(resolve(&s, Some(&db), &db, Mode::Run).is_ok());
+    let r = resolve(
+        &Sources::default(),
+        None,
+        &Machine::defaults_for(2),
+        Mode::Init,
+    );
+    // Defaults: only the missing rewards address is a problem, never the default binary path.
+    let e = r.unwrap_err();
+    assert!(!e.message().contains("antnode_path"), "{e}");
 }

@@ -3,12 +3,14 @@
 //! 1024–65535 and not overlapping; and every single value again, since the stored row and the
 //! defaults were never parsed.
 use crate::keys;
+use crate::paths::expand_tilde;
 use crate::sources::Origin;
 use wnm_core::{Error, Machine, Result};
 
-/// Check `m`; `origin(key)` says where each setting's value came from (for the messages).
+/// Check `m`; `base` is what it was resolved over (the stored row or the defaults) and
+/// `origin(key)` says where each setting's value came from (for the messages).
 /// All problems are reported together, one per line.
-pub fn validate(m: &Machine, origin: &dyn Fn(&str) -> Origin) -> Result<()> {
+pub fn validate(m: &Machine, base: &Machine, origin: &dyn Fn(&str) -> Origin) -> Result<()> {
     let mut problems = Vec::new();
     let at = |k: &str, v: &dyn std::fmt::Display| format!("{k} = {v} ({})", origin(k));
 
@@ -147,9 +149,68 @@ pub fn validate(m: &Machine, origin: &dyn Fn(&str) -> Origin) -> Result<()> {
         }
     }
 
+    problems.extend(path_problems(m, base, origin));
+
     if problems.is_empty() {
         Ok(())
     } else {
         Err(Error::invalid_config(problems.join("\n")))
     }
+}
+
+/// Paths this run changes must point at something usable: a binary setting at an existing file,
+/// `node_storage` at a directory or at nothing yet (wnm creates it). Values kept from the stored
+/// row or the defaults are not checked here: a missing default antnode is a runtime message
+/// ("no node binary at ..."), not a configuration error, and a round trip of a stored config
+/// must load on a host that does not have the binary yet.
+fn path_problems(m: &Machine, base: &Machine, origin: &dyn Fn(&str) -> Origin) -> Vec<String> {
+    let home = std::env::home_dir().unwrap_or_default();
+    let mut problems = Vec::new();
+    let changed = |k: &str, now: &str, was: &str| {
+        now != was && !matches!(origin(k), Origin::Stored | Origin::Default)
+    };
+    let binaries = [
+        (
+            "antnode_path",
+            &m.antnode_path,
+            &base.antnode_path,
+            "give the path of an antnode binary (`cargo install --locked ant-node@0.4.11` puts one at ~/.cargo/bin/antnode)",
+        ),
+        (
+            "antctl_path",
+            &m.antctl_path,
+            &base.antctl_path,
+            "give the path of an antctl binary (`cargo install --locked ant-node-manager@0.14.2` puts one at ~/.cargo/bin/antctl)",
+        ),
+    ];
+    for (k, now, was, hint) in binaries {
+        if !changed(k, now, was) {
+            continue;
+        }
+        let p = expand_tilde(now, &home);
+        match std::fs::metadata(&p) {
+            Ok(md) if md.is_file() => {}
+            Ok(_) => problems.push(format!(
+                "{k} = {now:?} ({}) is not a file ({}): {hint}",
+                origin(k),
+                p.display()
+            )),
+            Err(_) => problems.push(format!(
+                "{k} = {now:?} ({}) does not exist ({}): {hint}",
+                origin(k),
+                p.display()
+            )),
+        }
+    }
+    if changed("node_storage", &m.node_storage, &base.node_storage) {
+        let p = std::path::Path::new(&m.node_storage);
+        if p.exists() && !p.is_dir() {
+            problems.push(format!(
+                "node_storage = {:?} ({}) exists and is not a directory: give a directory for the node root dirs (it is created when missing)",
+                m.node_storage,
+                origin("node_storage")
+            ));
+        }
+    }
+    problems
 }
