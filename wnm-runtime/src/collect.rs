@@ -37,16 +37,47 @@ fn uses_http(n: &Node) -> bool {
     line_by_name(&n.line).is_some_and(|l| matches!(l.health(), HealthCheck::Metrics { .. }))
 }
 
-/// `/metadata` only when it can have changed: version or peer id unknown, or the node was
-/// (re)started or upgraded recently.
-fn wants_metadata(n: &Node) -> bool {
-    n.version.is_none()
-        || n.peer_id.is_none()
-        || matches!(n.status, NodeStatus::Restarting | NodeStatus::Upgrading)
+/// A stored uptime below this cannot tell a restart since the last survey (cron runs wnm
+/// every minute; a node restarted since may already show more than it), so such nodes get
+/// their `/metadata` read.
+pub const YOUNG_UPTIME_SECS: u64 = 300;
+/// A node created less than this long ago is new.
+pub const NEW_NODE_SECS: i64 = 600;
+
+/// Why `/metadata` must be read this cycle whatever `/metrics` says, or `None` when it is read
+/// only if the node turns out to have restarted (its uptime went down, see [`target`]).
+///
+/// `/metadata` (version, peer id) can only change when the process changed: the node is new,
+/// was (re)started or upgraded, or was not running or not answering before. A node whose
+/// answers broke off keeps its stored uptime; if it restarted meanwhile its uptime is lower,
+/// and if it did not, its metadata is what it was.
+pub fn wants_metadata(n: &Node, now: UnixTime) -> Option<&'static str> {
+    Some(if n.version.is_none() {
+        "version unknown"
+    } else if n.peer_id.is_none() {
+        "peer id unknown"
+    } else if n.status == NodeStatus::Restarting {
+        "started or restarted"
+    } else if n.status == NodeStatus::Upgrading {
+        "upgraded"
+    } else if n.status != NodeStatus::Running {
+        "not running before"
+    } else if now.saturating_sub(n.created_at) < NEW_NODE_SECS {
+        "new"
+    } else if n.metrics.uptime == 0 {
+        "no uptime stored"
+    } else if n.metrics.uptime < YOUNG_UPTIME_SECS {
+        "uptime too young to tell a restart"
+    } else {
+        return None;
+    })
 }
 
-fn target(n: &Node) -> SurveyTarget {
-    let mut t = SurveyTarget::local(n.id, n.metrics_port, wants_metadata(n));
+/// The survey target of a node: `/metadata` when [`wants_metadata`] says so, or when the node
+/// reports less uptime than stored (it restarted).
+pub fn target(n: &Node, now: UnixTime) -> SurveyTarget {
+    let mut t = SurveyTarget::local(n.id, n.metrics_port, wants_metadata(n, now).is_some());
+    t.metadata_if_uptime_below = Some(n.metrics.uptime);
     if let Ok(ip) = n.host.parse::<std::net::IpAddr>() {
         t.addr.set_ip(ip);
     }
@@ -64,8 +95,15 @@ pub async fn collect(
     let targets: Vec<SurveyTarget> = nodes
         .iter()
         .filter(|n| watched(n) && uses_http(n))
-        .map(target)
+        .map(|n| target(n, now))
         .collect();
+    sampler.set_node_paths(
+        nodes
+            .iter()
+            .map(|n| std::path::PathBuf::from(&n.root_dir))
+            .filter(|p| p.is_absolute())
+            .collect(),
+    );
     sampler.begin()?;
     let results = survey(&targets, opts).await;
     let metrics = sampler.finish().await?;
@@ -141,7 +179,7 @@ impl Prober for SurveyProber {
         if !uses_http(node) {
             return Probe::not_asked();
         }
-        let mut t = target(node);
+        let mut t = target(node, 0);
         t.read_metadata = true;
         let r = survey_node(&t, &self.opts).await;
         match r.outcome {
@@ -169,3 +207,7 @@ impl Prober for SurveyProber {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "collect_tests.rs"]
+mod tests;

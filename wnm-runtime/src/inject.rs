@@ -46,6 +46,10 @@ pub fn overlay(base: &MachineMetrics, text: &str, what: &str) -> Result<MachineM
 
 #[async_trait]
 impl MachineSampler for OverrideSampler {
+    fn set_node_paths(&mut self, paths: Vec<PathBuf>) {
+        self.inner.set_node_paths(paths);
+    }
+
     fn begin(&mut self) -> Result<()> {
         self.inner.begin()
     }

@@ -18,6 +18,10 @@ use wnm_core::{DiskUsage, Error, ErrorKind, MachineMetrics, Result};
 /// Something that measures the host over a window. Tests supply [`FixedSampler`].
 #[async_trait]
 pub trait MachineSampler: Send {
+    /// Also report the filesystems holding these node directories (each node's root dir),
+    /// replacing the node paths given before; the paths given at construction stay. Call
+    /// before `begin`. Samplers without disks ignore it.
+    fn set_node_paths(&mut self, _paths: Vec<PathBuf>) {}
     /// Open the window (call just before the survey).
     fn begin(&mut self) -> Result<()>;
     /// Close the window and return the figures; waits for the rest of the minimum window
@@ -66,6 +70,7 @@ struct Counters {
 /// The real sampler, on sysinfo 0.40.
 pub struct SysinfoSampler {
     data_paths: Vec<PathBuf>,
+    node_paths: Vec<PathBuf>,
     min_window: Duration,
     system: System,
     disks: Disks,
@@ -90,6 +95,7 @@ impl SysinfoSampler {
             Networks::new_with_refreshed_list().map_err(sys_err("listing network interfaces"))?;
         Ok(SysinfoSampler {
             data_paths,
+            node_paths: Vec::new(),
             min_window: sysinfo::MINIMUM_CPU_UPDATE_INTERVAL,
             system,
             disks,
@@ -137,6 +143,10 @@ impl SysinfoSampler {
 
 #[async_trait]
 impl MachineSampler for SysinfoSampler {
+    fn set_node_paths(&mut self, paths: Vec<PathBuf>) {
+        self.node_paths = paths;
+    }
+
     fn begin(&mut self) -> Result<()> {
         self.system.refresh_cpu_usage();
         self.start = Some(self.counters());
@@ -170,7 +180,13 @@ impl MachineSampler for SysinfoSampler {
         } else {
             total.saturating_sub(self.system.available_memory()) as f64 * 100.0 / total as f64
         };
-        let disks = disk_usage(&self.data_paths, &self.disks);
+        let paths: Vec<&Path> = self
+            .data_paths
+            .iter()
+            .chain(&self.node_paths)
+            .map(PathBuf::as_path)
+            .collect();
+        let disks = disk_usage(&paths, &self.disks);
         let disk_percent = disks.iter().map(|d| d.percent).fold(0.0, f64::max);
         let load = System::load_average().unwrap_or(sysinfo::LoadAvg {
             one: 0.0,
@@ -200,17 +216,28 @@ impl MachineSampler for SysinfoSampler {
 }
 
 /// Usage of each distinct filesystem holding one of `paths`, named by its mount point.
-pub fn disk_usage(paths: &[PathBuf], disks: &Disks) -> Vec<DiskUsage> {
-    let mut seen = HashSet::new();
+///
+/// A path that does not exist (yet) counts for its nearest existing parent; one that cannot be
+/// read at all is skipped. Paths on a device already seen cost one `stat` each, so thousands of
+/// node dirs on a few disks stay cheap.
+pub fn disk_usage<P: AsRef<Path>>(paths: &[P], disks: &Disks) -> Vec<DiskUsage> {
+    let mut devices = HashSet::new();
+    let mut filesystems = HashSet::new();
     let mut out = Vec::new();
     for path in paths {
-        let Some(existing) = nearest_existing(path) else {
+        let Some((existing, dev)) = nearest_existing(path.as_ref()) else {
+            continue;
+        };
+        if !devices.insert(dev) {
+            continue;
+        }
+        let Ok(existing) = existing.canonicalize() else {
             continue;
         };
         let Ok(st) = rustix::fs::statvfs(&existing) else {
             continue;
         };
-        if !seen.insert(st.f_fsid) {
+        if !filesystems.insert(st.f_fsid) {
             continue;
         }
         let frsize = if st.f_frsize > 0 {
@@ -243,13 +270,15 @@ pub fn disk_usage(paths: &[PathBuf], disks: &Disks) -> Vec<DiskUsage> {
     out
 }
 
-fn nearest_existing(path: &Path) -> Option<PathBuf> {
+/// `path`, or its nearest existing parent, with the device it is on.
+fn nearest_existing(path: &Path) -> Option<(&Path, u64)> {
+    use std::os::unix::fs::MetadataExt;
     let mut cur = Some(path);
     while let Some(p) = cur {
-        if let Ok(c) = p.canonicalize() {
-            return Some(c);
+        if let Ok(m) = std::fs::metadata(p) {
+            return Some((p, m.dev()));
         }
-        cur = p.parent();
+        cur = p.parent().filter(|q| !q.as_os_str().is_empty());
     }
     None
 }

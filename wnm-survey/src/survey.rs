@@ -25,6 +25,9 @@ pub struct SurveyTarget {
     /// Also read `/metadata` (version, peer id): set when the node is new, was restarted or
     /// upgraded, or its version is unknown. Otherwise only `/metrics` is read.
     pub read_metadata: bool,
+    /// Also read `/metadata` when `/metrics` reports an uptime below this (the node restarted
+    /// since the uptime stored for it): decided on the same connection, after `/metrics`.
+    pub metadata_if_uptime_below: Option<u64>,
 }
 
 impl SurveyTarget {
@@ -34,6 +37,7 @@ impl SurveyTarget {
             id,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, metrics_port)),
             read_metadata,
+            metadata_if_uptime_below: None,
         }
     }
 }
@@ -226,7 +230,10 @@ async fn read_outcome(
         Ok(m) => m,
         Err(f) => return failed(f.kind, f.why),
     };
-    let metadata = if target.read_metadata {
+    let restarted = target
+        .metadata_if_uptime_below
+        .is_some_and(|stored| metrics.uptime < stored);
+    let metadata = if target.read_metadata || restarted {
         let mut md = Err(None);
         if !conn.is_closed() {
             md = read_metadata(&mut conn, buf, opts.max_body_bytes)

@@ -64,6 +64,7 @@ fn target(id: u32, addr: SocketAddr) -> SurveyTarget {
         id,
         addr,
         read_metadata: true,
+        metadata_if_uptime_below: None,
     }
 }
 

@@ -97,6 +97,9 @@ pub struct Cli {
     /// Version to report in `--version` and `/metadata`.
     #[arg(long, env = "ANTNODE_EMU_VERSION", default_value = "0.4.11")]
     pub emu_version: String,
+    /// Report uptime and live time as if the node had already run this many seconds.
+    #[arg(long, env = "ANTNODE_EMU_UPTIME", default_value_t = 0)]
+    pub emu_uptime: u64,
     /// Fault: accept metrics connections and never answer.
     #[arg(long, env = "ANTNODE_EMU_HANG", value_parser = BoolishValueParser::new())]
     pub emu_hang: bool,

@@ -11,6 +11,7 @@
 //! - `--emu-crash-after T` / `ANTNODE_EMU_CRASH_AFTER=T`: the process exits 101 after T s.
 //! - `--emu-refuse-start` / `ANTNODE_EMU_REFUSE_START=1`: the process exits 1 at once.
 //! - `--emu-version V` / `ANTNODE_EMU_VERSION=V`: the version in `--version` and `/metadata`.
+//! - `--emu-uptime S` / `ANTNODE_EMU_UPTIME=S`: uptime and live time start at S seconds.
 pub mod cli;
 pub mod peer_id;
 pub mod server;
@@ -136,6 +137,7 @@ async fn serve_many(cli: &Cli, n: u16) -> Result<ExitCode, String> {
             peer_id: peer_id::peer_id_from_secret(&u32::from(port).to_le_bytes()),
             version: cli.emu_version.clone(),
             started,
+            uptime_base: cli.emu_uptime,
             seed: u64::from(i) + 1,
         });
         tokio::spawn(server::serve(listener, node, bodies.clone(), fault));
@@ -219,6 +221,7 @@ async fn run_node(cli: &Cli) -> Result<ExitCode, String> {
             peer_id: peer_id.clone(),
             version: cli.emu_version.clone(),
             started: Instant::now(),
+            uptime_base: cli.emu_uptime,
             seed: 0,
         });
         tokio::spawn(server::serve(

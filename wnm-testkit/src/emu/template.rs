@@ -159,6 +159,8 @@ pub struct NodeIdentity {
     pub version: String,
     /// When it started.
     pub started: Instant,
+    /// Seconds it had already run at `started` (`--emu-uptime`: a colony that has run a while).
+    pub uptime_base: u64,
     /// A per-node number that varies the figures between nodes (0 for a single node).
     pub seed: u64,
 }
@@ -175,7 +177,7 @@ impl<'a> Values<'a> {
     pub fn now(node: &'a NodeIdentity) -> Self {
         Values {
             node,
-            secs: node.started.elapsed().as_secs(),
+            secs: node.uptime_base + node.started.elapsed().as_secs(),
         }
     }
 
@@ -216,6 +218,7 @@ mod tests {
             peer_id: "12D3KooWTest".into(),
             version: "0.4.12".into(),
             started: Instant::now(),
+            uptime_base: 0,
             seed: 0,
         }
     }
