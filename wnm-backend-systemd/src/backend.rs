@@ -1,10 +1,10 @@
 //! `SystemdBackend`: the `wnm_core::Backend` for `systemd+user` and `systemd+sudo`: lays nodes out
-//! (dirs, binary copy, unit), drives them with systemctl, opens their port on start, and finds
-//! existing units.
+//! (dirs, binary copy, unit), drives them with systemctl, and finds existing units. It never touches the firewall: the executor opens and
+//! closes node ports, for every backend alike.
 //!
-//! `daemon-reload` runs at most once per cycle: writing or deleting a unit only marks the backend
-//! dirty; [`Backend::flush`] reloads once, and a start or restart reloads first if still dirty (so
-//! a freshly written unit is never started from systemd's stale copy).
+//! `daemon-reload` runs once per batch: writing or deleting a unit only marks the backend dirty;
+//! a start or restart reloads first if dirty (so a freshly written unit is never started from
+//! systemd's stale copy), and [`Backend::flush`] reloads if still dirty at the end.
 use crate::config::SystemdConfig;
 use crate::error::check;
 use crate::fs::{NodeFs, Privilege};
@@ -18,8 +18,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use wnm_core::profile::line_by_name;
 use wnm_core::{
-    Backend, BackendContext, Capabilities, Error, Firewall, IdAllocation, Machine, ManagerMode,
-    Node, NodeLine, NodeStatus, ProcessManager, ProcessState, Protocol, Result, Runner, UnixTime,
+    Backend, BackendContext, Capabilities, Error, IdAllocation, Machine, ManagerMode, Node,
+    NodeLine, NodeStatus, ProcessManager, ProcessState, Result, Runner, UnixTime,
 };
 
 /// The systemd backend.
@@ -27,7 +27,6 @@ pub struct SystemdBackend {
     cfg: SystemdConfig,
     machine: Machine,
     runner: Arc<dyn Runner>,
-    firewall: Arc<dyn Firewall>,
     line: Arc<dyn NodeLine>,
     systemctl: Systemctl,
     fs: NodeFs,
@@ -38,7 +37,6 @@ impl std::fmt::Debug for SystemdBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SystemdBackend")
             .field("cfg", &self.cfg)
-            .field("firewall", &self.firewall.name())
             .finish()
     }
 }
@@ -64,7 +62,6 @@ impl SystemdBackend {
             cfg,
             machine: ctx.machine.clone(),
             runner: ctx.runner.clone(),
-            firewall: ctx.firewall.clone(),
             line: ctx.line.clone(),
             dirty: AtomicBool::new(false),
         }
@@ -177,18 +174,6 @@ impl SystemdBackend {
         let out = self.runner.run(&cmd).await?;
         check(&cmd, &out, "asking systemd for unit states")?;
         Ok(parse_show(&out.stdout))
-    }
-
-    async fn open_port(&self, node: &Node) {
-        if let Err(e) = self.firewall.open(node.port, Protocol::Udp).await {
-            tracing::warn!(node = %node.service_name, firewall = self.firewall.name(), "could not open port {}: {e}", node.port);
-        }
-    }
-
-    async fn close_port(&self, node: &Node) {
-        if let Err(e) = self.firewall.close(node.port, Protocol::Udp).await {
-            tracing::warn!(node = %node.service_name, firewall = self.firewall.name(), "could not close port {}: {e}", node.port);
-        }
     }
 
     async fn stop_unit(&self, node: &Node) -> Result<()> {
@@ -308,15 +293,11 @@ impl Backend for SystemdBackend {
             &self.systemctl.start(&Self::unit_name(node)),
             &format!("starting {}", node.service_name),
         )
-        .await?;
-        self.open_port(node).await;
-        Ok(())
+        .await
     }
 
     async fn stop(&self, node: &Node) -> Result<()> {
-        self.stop_unit(node).await?;
-        self.close_port(node).await;
-        Ok(())
+        self.stop_unit(node).await
     }
 
     async fn restart(&self, node: &Node) -> Result<()> {
@@ -326,9 +307,7 @@ impl Backend for SystemdBackend {
             &self.systemctl.restart(&Self::unit_name(node)),
             &format!("restarting {}", node.service_name),
         )
-        .await?;
-        self.open_port(node).await;
-        Ok(())
+        .await
     }
 
     async fn upgrade(&self, node: &Node, source_binary: &Path) -> Result<()> {
@@ -352,7 +331,6 @@ impl Backend for SystemdBackend {
         if self.fs.exists(&unit_path) {
             self.stop_unit(node).await?;
         }
-        self.close_port(node).await;
         if self.fs.remove_file(&unit_path).await? {
             self.dirty.store(true, Ordering::SeqCst);
         }

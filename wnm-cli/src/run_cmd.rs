@@ -276,7 +276,7 @@ async fn main_job(args: RunArgs) -> Result<ExitCode> {
         Some(&machine.process_manager),
         opts.dbpath.as_deref(),
     )?;
-    let wired = wire(&machine, &layout.base_dir)?;
+    let wired = wire(&machine, &layout.base_dir, opts.firewall.as_deref())?;
     let mut cycle = Cycle {
         store: store.clone(),
         machine: machine.clone(),
