@@ -30,7 +30,16 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match rt.block_on(main_job(args)) {
+    let mut opened = None;
+    let result = rt.block_on(main_job(args, &mut opened));
+    // Close the database on every path (a refused setting included): the WAL is checkpointed
+    // and its side files removed, so a run that changed nothing leaves the files as it found them.
+    if let Some(store) = opened
+        && let Err(e) = rt.block_on(store.close())
+    {
+        eprintln!("wnm: {e}");
+    }
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("wnm: {e}");
@@ -114,7 +123,7 @@ async fn stored_machine_preview(db: &Path) -> Result<Option<Machine>> {
     Ok(m)
 }
 
-async fn main_job(args: RunArgs) -> Result<ExitCode> {
+async fn main_job(args: RunArgs, opened: &mut Option<Store>) -> Result<ExitCode> {
     let home = std::env::home_dir().ok_or_else(no_home)?;
     let sources = args.sources(process_env(), &home)?;
     let layers = Layers::collect(&sources)?;
@@ -222,6 +231,7 @@ async fn main_job(args: RunArgs) -> Result<ExitCode> {
             .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     }
     let store = Store::open(&db_path).await?;
+    *opened = Some(store.clone());
     if let Some(b) = store.backup_path()
         && say.normal()
     {
@@ -252,9 +262,14 @@ async fn main_job(args: RunArgs) -> Result<ExitCode> {
     if stored.is_none() {
         machine.last_stopped_at = clock.now();
     }
-    if say.normal() {
+    if say.normal() && stored.is_some() {
+        // Beside a report the change lines go to stderr: stdout stays the report alone.
+        let beside_report =
+            opts.report.is_some() || opts.report_format == wnm_config::ReportFormat::Json;
         for c in &resolved.changes {
-            if stored.is_some() {
+            if beside_report {
+                eprintln!("{c}");
+            } else {
                 println!("{c}");
             }
         }
