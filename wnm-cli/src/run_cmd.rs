@@ -530,6 +530,10 @@ async fn report(
             Ok(ExitCode::SUCCESS)
         }
         ReportKind::MachineMetrics => {
+            let dirs = cycle.store.nodes().await?.into_iter();
+            cycle
+                .sampler
+                .set_node_paths(dirs.map(|n| PathBuf::from(n.root_dir)).collect());
             cycle.sampler.begin()?;
             let m = cycle.sampler.finish().await?;
             print!("{}", render_metrics(&m, opts.report_format));

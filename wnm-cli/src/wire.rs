@@ -63,7 +63,10 @@ pub fn wire(machine: &Machine, base_dir: &Path, firewall: Option<&str>) -> Resul
     })
 }
 
-/// The machine sampler: sysinfo over the node data paths, overlaid by the override file when set.
+/// The machine sampler: sysinfo over `node_storage`, overlaid by the override file when set.
+/// Disk % covers every filesystem holding node data: `node_storage` here, and every node's
+/// root dir, which the cycle's collect (and the machine-metrics report) hand to the sampler with
+/// `set_node_paths` from the nodes it has just read (no second read of the node table).
 pub fn sampler(machine: &Machine) -> Result<Box<dyn MachineSampler>> {
     let mut paths = vec![PathBuf::from(&machine.node_storage)];
     paths.retain(|p| p.is_absolute());

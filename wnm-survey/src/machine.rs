@@ -186,7 +186,7 @@ impl MachineSampler for SysinfoSampler {
             .chain(&self.node_paths)
             .map(PathBuf::as_path)
             .collect();
-        let disks = disk_usage(&paths, &self.disks);
+        let disks = disk_usage(&paths);
         let disk_percent = disks.iter().map(|d| d.percent).fold(0.0, f64::max);
         let load = System::load_average().unwrap_or(sysinfo::LoadAvg {
             one: 0.0,
@@ -220,7 +220,7 @@ impl MachineSampler for SysinfoSampler {
 /// A path that does not exist (yet) counts for its nearest existing parent; one that cannot be
 /// read at all is skipped. Paths on a device already seen cost one `stat` each, so thousands of
 /// node dirs on a few disks stay cheap.
-pub fn disk_usage<P: AsRef<Path>>(paths: &[P], disks: &Disks) -> Vec<DiskUsage> {
+pub fn disk_usage<P: AsRef<Path>>(paths: &[P]) -> Vec<DiskUsage> {
     let mut devices = HashSet::new();
     let mut filesystems = HashSet::new();
     let mut out = Vec::new();
@@ -252,14 +252,7 @@ pub fn disk_usage<P: AsRef<Path>>(paths: &[P], disks: &Disks) -> Vec<DiskUsage> 
         } else {
             used as f64 * 100.0 / denom as f64
         };
-        let mount = disks
-            .iter()
-            .map(|d| d.mount_point())
-            .filter(|m| existing.starts_with(m))
-            .max_by_key(|m| m.as_os_str().len())
-            .unwrap_or(&existing)
-            .display()
-            .to_string();
+        let mount = mount_point(&existing, dev).display().to_string();
         out.push(DiskUsage {
             mount,
             percent,
@@ -268,6 +261,21 @@ pub fn disk_usage<P: AsRef<Path>>(paths: &[P], disks: &Disks) -> Vec<DiskUsage> 
         });
     }
     out
+}
+
+/// The mount point of the filesystem holding `dir` (canonical, on device `dev`): its highest
+/// ancestor on the same device. Works for every filesystem (tmpfs too, which sysinfo's disk
+/// list leaves out).
+fn mount_point(dir: &Path, dev: u64) -> &Path {
+    use std::os::unix::fs::MetadataExt;
+    let mut mount = dir;
+    while let Some(parent) = mount.parent() {
+        match std::fs::metadata(parent) {
+            Ok(m) if m.dev() == dev => mount = parent,
+            _ => break,
+        }
+    }
+    mount
 }
 
 /// `path`, or its nearest existing parent, with the device it is on.
@@ -321,9 +329,20 @@ mod tests {
         assert!(t.elapsed() >= sysinfo::MINIMUM_CPU_UPDATE_INTERVAL);
         assert!((0.0..=100.0).contains(&m.cpu_percent), "{m:?}");
         assert!(m.mem_percent > 0.0 && m.mem_percent <= 100.0, "{m:?}");
-        assert!(m.cpu_count >= 1);
-        let logical = std::thread::available_parallelism().unwrap().get() as u32;
-        assert!(m.cpu_count <= logical.max(m.cpu_count));
+        // The host's logical CPUs, counted independently of sysinfo (`cpuN` lines of /proc/stat),
+        // capped by this process's cgroup quota.
+        let stat = std::fs::read_to_string("/proc/stat").unwrap();
+        let logical = stat
+            .lines()
+            .filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit))
+            .count();
+        assert!(logical >= 1);
+        assert_eq!(
+            m.cpu_count,
+            cgroup::effective_cpu_count(logical, cgroup::cpu_quota()),
+            "{m:?}"
+        );
+        assert!(m.cpu_count >= 1 && m.cpu_count as usize <= logical);
         assert!(m.boot_time > 1_500_000_000, "{m:?}");
         assert!(m.load_1 >= 0.0);
         assert!(!m.disks.is_empty());
@@ -341,8 +360,9 @@ mod tests {
         let a = tempfile::tempdir().unwrap();
         let b = a.path().join("b");
         std::fs::create_dir(&b).unwrap();
-        let disks = Disks::new_with_refreshed_list().unwrap();
-        let usage = disk_usage(&[a.path().to_path_buf(), b], &disks);
+        let usage = disk_usage(&[a.path().to_path_buf(), b]);
         assert_eq!(usage.len(), 1);
+        let root = disk_usage(&["/"]);
+        assert_eq!(root[0].mount, "/");
     }
 }
