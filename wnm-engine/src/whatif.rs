@@ -43,6 +43,23 @@ struct Keys {
     snapshot: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The file's JSON, with the path of a wrong field in front of serde_json's message
+/// (`snapshot.metrics.cpu_percent: invalid type: string "high", expected f64 at line 3 column 30`).
+fn parse_file(text: &str) -> Result<File> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let file: File = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path.is_empty() || path == "." {
+            Error::invalid_config(inner.to_string())
+        } else {
+            Error::invalid_config(format!("{path}: {inner}"))
+        }
+    })?;
+    de.end().map_err(|e| Error::invalid_config(e.to_string()))?;
+    Ok(file)
+}
+
 /// Parse a what-if file's text. Errors are InvalidConfig and carry serde_json's message with the
 /// line and column (`unknown field `cpu_remov`, expected one of ... at line 4 column 17`), or name
 /// the setting (`rewards_address: ...`) or node (`snapshot.nodes: id 3 appears twice`).
@@ -55,8 +72,7 @@ struct Keys {
 ///   fields of the same name;
 /// - `snapshot.id_allocation` is `never_reuse` when `machine.process_manager` is an antctl one.
 pub fn parse_whatif(text: &str) -> Result<WhatIf> {
-    let mut file: File =
-        serde_json::from_str(text).map_err(|e| Error::invalid_config(e.to_string()))?;
+    let mut file = parse_file(text)?;
     let keys: Keys = serde_json::from_str(text).unwrap_or_default();
     let set = |k: &str| keys.machine.contains_key(k);
     let snap_set = |k: &str| keys.snapshot.contains_key(k);
@@ -185,6 +201,26 @@ mod tests {
             parse_whatif(r#"{"now": 1, "snapshot": {"nodes": [{"id": 3, "status": "SLEEPING"}]}}"#)
                 .unwrap_err();
         assert!(e.to_string().contains("SLEEPING"), "{e}");
+
+        let e = parse_whatif(
+            "{\"now\": 1,\n \"snapshot\": {\"metrics\": {\"cpu_percent\": \"high\"}}}",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("snapshot.metrics.cpu_percent: invalid type"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("line 2"), "{e}");
+
+        let e = parse_whatif(
+            r#"{"now": 1, "snapshot": {"nodes": [{"id": 1, "status": "RUNNING"}, {"id": "two", "status": "RUNNING"}]}}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("snapshot.nodes[1].id:"), "{e}");
+
+        let e = parse_whatif(r#"{"now": 1, "snapshot": {}} trailing"#).unwrap_err();
+        assert!(e.to_string().contains("trailing"), "{e}");
 
         let e =
             parse_whatif(r#"{"now": 1, "machine": {"rewards_address": "0x12"}, "snapshot": {}}"#)
