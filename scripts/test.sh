@@ -7,3 +7,5 @@ cd "$(dirname "$0")/.."
 cargo build --workspace --bins --examples --locked
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
+# The write-your-own-backend example asserts its contract when run (docs/backend-guide.md).
+cargo run --locked -q -p wnm-core --example custom_backend
