@@ -63,6 +63,9 @@
 //!   off ("0 = off", as the settings say) instead of blocking every add or stopping on any IO.
 //! - Over-cap alone removes only the excess, and REMOVING nodes do not count in the total, so
 //!   removals in flight never cause more removals.
+//! - DEAD nodes are removed (all of them, outside the limits, as in 0.5.0) and the cycle then
+//!   goes on deciding for the live nodes instead of ending there: a colony with one dead node
+//!   still backs off under pressure or fills up in the same run. DEAD nodes count in no limit.
 pub mod plan;
 pub mod policy;
 pub mod whatif;
