@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use wnm_core::profile::line_by_name;
 use wnm_core::{
     Backend, BackendContext, Capabilities, CommandSpec, Error, ErrorKind, IdAllocation,
-    ManagerMode, Node, NodeLine, ProcessState, Result, Runner, Signal,
+    ManagerMode, Node, NodeLine, ProcessState, Result, Runner, Signal, kept_binary_path,
 };
 
 /// How long `stop` waits for a node to vanish after SIGKILL before giving up.
@@ -271,6 +271,33 @@ impl Backend for SetsidBackend {
         }
         install_binary(source_binary, Path::new(&node.binary), self.cfg.owner)?;
         Ok(())
+    }
+
+    async fn keep_binary(&self, node: &Node) -> Result<Option<PathBuf>> {
+        validate_node(node)?;
+        let binary = Path::new(&node.binary);
+        if !binary.is_file() {
+            return Ok(None);
+        }
+        let kept = kept_binary_path(node);
+        install_binary(binary, &kept, self.cfg.owner)?;
+        Ok(Some(kept))
+    }
+
+    async fn discard_kept_binary(&self, node: &Node, kept: &Path) -> Result<()> {
+        validate_node(node)?;
+        if kept != kept_binary_path(node) {
+            return Err(Error::invalid_config(format!(
+                "{}: {} is not the copy wnm keeps of its binary; not deleting it",
+                node.service_name,
+                kept.display()
+            )));
+        }
+        match std::fs::remove_file(kept) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(format!("deleting {}", kept.display()), e)),
+        }
     }
 
     async fn remove(&self, node: &Node) -> Result<()> {

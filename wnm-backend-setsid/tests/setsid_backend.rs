@@ -457,6 +457,37 @@ async fn upgrade_replaces_the_binary() {
 }
 
 #[tokio::test]
+async fn keeps_restores_and_discards_the_old_binary() {
+    let w = world(|_| {});
+    let b = &w.backend;
+    let n = w.node(9);
+    b.create(&n, &fake_node()).await.unwrap();
+    let old = std::fs::read(&n.binary).unwrap();
+    let kept = b.keep_binary(&n).await.unwrap().unwrap();
+    assert_eq!(kept, wnm_core::kept_binary_path(&n));
+    assert_eq!(std::fs::read(&kept).unwrap(), old);
+    let newer = w.dir.path().join("antnode-new");
+    std::fs::write(&newer, b"not a node").unwrap();
+    b.upgrade(&n, &newer).await.unwrap();
+    b.restore_binary(&n, &kept).await.unwrap();
+    assert_eq!(std::fs::read(&n.binary).unwrap(), old);
+    let e = b
+        .discard_kept_binary(&n, Path::new(&n.binary))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+    assert!(
+        Path::new(&n.binary).is_file(),
+        "only its own copy is deleted"
+    );
+    b.discard_kept_binary(&n, &kept).await.unwrap();
+    assert!(!kept.exists());
+    b.discard_kept_binary(&n, &kept).await.unwrap();
+    std::fs::remove_file(&n.binary).unwrap();
+    assert_eq!(b.keep_binary(&n).await.unwrap(), None);
+}
+
+#[tokio::test]
 async fn sudo_mode_runs_the_node_as_another_user_through_setpriv() {
     // The `ant` user does not exist here; `nobody` stands in for it.
     let passwd = std::fs::read_to_string("/etc/passwd").unwrap();
@@ -504,6 +535,13 @@ async fn sudo_mode_runs_the_node_as_another_user_through_setpriv() {
     for p in [&n.root_dir, &n.log_dir, &n.binary] {
         assert_eq!(std::fs::metadata(p).unwrap().uid(), user.uid, "{p} owner");
     }
+    let kept = b.keep_binary(&n).await.unwrap().unwrap();
+    assert_eq!(
+        std::fs::metadata(&kept).unwrap().uid(),
+        user.uid,
+        "kept copy owner"
+    );
+    b.discard_kept_binary(&n, &kept).await.unwrap();
     b.start(&n).await.unwrap();
     let pid = running_pid(b, &n).await;
     let root = Path::new(&n.root_dir);

@@ -1,5 +1,6 @@
 //! `SystemdBackend`: the `wnm_core::Backend` for `systemd+user` and `systemd+sudo`: lays nodes out
-//! (dirs, binary copy, unit), drives them with systemctl, and finds existing units. It never touches the firewall: the executor opens and
+//! (dirs, binary copy, unit), drives them with systemctl, keeps and restores a node's binary
+//! around an upgrade (through sudo when the node dir is `ant`'s), and finds existing units. It never touches the firewall: the executor opens and
 //! closes node ports, for every backend alike.
 //!
 //! `daemon-reload` runs once per batch: writing or deleting a unit only marks the backend dirty;
@@ -19,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use wnm_core::profile::line_by_name;
 use wnm_core::{
     Backend, BackendContext, Capabilities, Error, IdAllocation, Machine, ManagerMode, Node,
-    NodeLine, NodeStatus, ProcessManager, ProcessState, Result, Runner, UnixTime,
+    NodeLine, NodeStatus, ProcessManager, ProcessState, Result, Runner, UnixTime, kept_binary_path,
 };
 
 /// The systemd backend.
@@ -321,6 +322,36 @@ impl Backend for SystemdBackend {
                 .chown_recursive(&[&node.binary], &node.user, ids)
                 .await?;
         }
+        Ok(())
+    }
+
+    async fn keep_binary(&self, node: &Node) -> Result<Option<std::path::PathBuf>> {
+        let node = &self.complete_node(node);
+        if !self.fs.on_disk(&node.binary).is_file() {
+            return Ok(None);
+        }
+        let kept = kept_binary_path(node).display().to_string();
+        self.fs
+            .install_executable(&self.fs.on_disk(&node.binary), &kept)
+            .await?;
+        if self.cfg.mode == ManagerMode::Sudo {
+            let ids = lookup_user(&self.cfg.root, &node.user);
+            self.fs.chown_recursive(&[&kept], &node.user, ids).await?;
+        }
+        Ok(Some(self.fs.on_disk(&kept)))
+    }
+
+    async fn discard_kept_binary(&self, node: &Node, kept: &Path) -> Result<()> {
+        let node = &self.complete_node(node);
+        let mine = kept_binary_path(node);
+        if kept != self.fs.on_disk(&mine.display().to_string()) {
+            return Err(Error::invalid_config(format!(
+                "{}: {} is not the copy wnm keeps of its binary; not deleting it",
+                node.service_name,
+                kept.display()
+            )));
+        }
+        self.fs.remove_file(&mine.display().to_string()).await?;
         Ok(())
     }
 

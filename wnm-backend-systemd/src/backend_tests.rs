@@ -403,6 +403,84 @@ async fn upgrade_replaces_the_binary_in_place() {
 }
 
 #[tokio::test]
+async fn keeps_restores_and_discards_the_old_binary() {
+    let f = fixture("systemd+sudo", Privilege::Direct, true, anm_machine());
+    let n = f
+        .backend
+        .create(&anm_node(), &source_binary(&f))
+        .await
+        .unwrap();
+    let old = std::fs::read(f.disk(&n.binary)).unwrap();
+    let kept = f.backend.keep_binary(&n).await.unwrap().unwrap();
+    assert_eq!(
+        kept,
+        f.disk("/var/antctl/services/antnode0001/antnode.wnm-previous")
+    );
+    assert_eq!(std::fs::read(&kept).unwrap(), old);
+    let newer = f.root().join("antnode-new");
+    std::fs::write(&newer, b"#!/bin/sh\necho new\n").unwrap();
+    f.backend.upgrade(&n, &newer).await.unwrap();
+    f.backend.restore_binary(&n, &kept).await.unwrap();
+    assert_eq!(std::fs::read(f.disk(&n.binary)).unwrap(), old);
+    let e = f
+        .backend
+        .discard_kept_binary(&n, &f.disk(&n.binary))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        ErrorKind::InvalidConfig,
+        "only its own copy is deleted"
+    );
+    assert!(f.disk(&n.binary).is_file());
+    f.backend.discard_kept_binary(&n, &kept).await.unwrap();
+    assert!(!kept.exists());
+    // nothing to keep when the binary is gone
+    std::fs::remove_file(f.disk(&n.binary)).unwrap();
+    assert_eq!(f.backend.keep_binary(&n).await.unwrap(), None);
+    assert!(f.lines().is_empty(), "{:?}", f.lines());
+}
+
+#[tokio::test]
+async fn sudo_mode_keeps_the_old_binary_through_sudo_for_ant() {
+    let f = fixture("systemd+sudo", Privilege::Sudo, true, anm_machine());
+    let n = anm_node();
+    // the node as an earlier create left it (ant's dir; wnm may only read it)
+    std::fs::create_dir_all(f.disk(&n.root_dir)).unwrap();
+    std::fs::write(f.disk(&n.binary), b"old").unwrap();
+    let kept = f.backend.keep_binary(&n).await.unwrap().unwrap();
+    let root = f.root().display().to_string();
+    let lines = f.lines();
+    assert!(
+        lines[0].starts_with(&format!(
+            "sudo -n install -m 0755 {root}/var/antctl/services/antnode0001/antnode {root}/var/antctl/services/antnode0001/antnode.wnm-previous.wnm-tmp-"
+        )),
+        "{lines:?}"
+    );
+    assert!(lines[1].starts_with("sudo -n mv -f "), "{lines:?}");
+    assert_eq!(
+        lines[2],
+        format!(
+            "sudo -n chown -R ant:ant {root}/var/antctl/services/antnode0001/antnode.wnm-previous"
+        )
+    );
+    assert!(!kept.exists(), "wnm wrote nothing itself");
+    std::fs::write(&kept, b"old").unwrap(); // what the sudo commands left
+    f.runner.clear_calls();
+    f.backend.restore_binary(&n, &kept).await.unwrap();
+    f.backend.discard_kept_binary(&n, &kept).await.unwrap();
+    let lines = f.lines();
+    assert!(
+        lines[0].starts_with(&format!("sudo -n install -m 0755 {}", kept.display())),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines.last().unwrap(),
+        &format!("sudo -n rm -f {}", kept.display())
+    );
+}
+
+#[tokio::test]
 async fn discover_reads_every_style_with_its_status() {
     let f = fixture("systemd+sudo", Privilege::Direct, true, anm_machine());
     let dir = f.disk("/etc/systemd/system");

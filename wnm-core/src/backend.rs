@@ -127,6 +127,36 @@ pub trait Backend: Send + Sync {
         )))
     }
 
+    /// Before an upgrade replaces the node's binary (the node is stopped by the caller): keep a
+    /// copy of it at [`kept_binary_path`] with the backend's own file access (in sudo mode the
+    /// node dir belongs to the node user, not to wnm's), so a failed upgrade can be rolled back.
+    /// Returns the copy, or `None` when the node has no binary to keep. The default is
+    /// `Unsupported`, and the caller then keeps the copy itself with plain file access.
+    async fn keep_binary(&self, node: &Node) -> Result<Option<PathBuf>> {
+        let _ = node;
+        Err(Error::unsupported(format!(
+            "the {} backend does not keep binaries itself",
+            self.kind()
+        )))
+    }
+
+    /// Put a binary [`Backend::keep_binary`] kept back in place as the node's binary (the node
+    /// is stopped by the caller). The copy stays until [`Backend::discard_kept_binary`].
+    /// Default: [`Backend::upgrade`] from the copy.
+    async fn restore_binary(&self, node: &Node, kept: &Path) -> Result<()> {
+        self.upgrade(node, kept).await
+    }
+
+    /// Delete a copy [`Backend::keep_binary`] made, once it is no longer needed. The default is
+    /// `Unsupported`, and the caller then deletes it itself with plain file access.
+    async fn discard_kept_binary(&self, node: &Node, kept: &Path) -> Result<()> {
+        let _ = (node, kept);
+        Err(Error::unsupported(format!(
+            "the {} backend does not keep binaries itself",
+            self.kind()
+        )))
+    }
+
     /// Stop the node and delete its service, files and logs.
     async fn remove(&self, node: &Node) -> Result<()>;
 
@@ -153,6 +183,12 @@ pub trait Backend: Send + Sync {
         }
         Ok(())
     }
+}
+
+/// Where a node's binary is kept while an upgrade replaces it: `<binary>.wnm-previous`, beside it
+/// (a copy found there on a later run is the sign of an upgrade cut short).
+pub fn kept_binary_path(node: &Node) -> PathBuf {
+    PathBuf::from(format!("{}.wnm-previous", node.binary))
 }
 
 /// What a backend factory is given.

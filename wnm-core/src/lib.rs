@@ -17,7 +17,9 @@ pub mod status;
 pub mod version;
 pub mod wallet;
 
-pub use backend::{Backend, BackendContext, BackendFactory, Capabilities, ProcessState, Registry};
+pub use backend::{
+    Backend, BackendContext, BackendFactory, Capabilities, ProcessState, Registry, kept_binary_path,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use firewall::{Firewall, NullFirewall, Protocol};
 pub use machine::Machine;

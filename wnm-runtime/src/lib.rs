@@ -6,6 +6,7 @@ pub mod cycle;
 pub mod executor;
 pub mod forced;
 pub mod inject;
+pub mod kept;
 pub mod layout;
 pub mod lock;
 pub mod probe;
