@@ -83,18 +83,20 @@ fn init_logging(opts: &RunOptions) {
 /// one so nothing real changes (not even a migration); a run that must migrate first validates
 /// its configuration against one, so a bad setting leaves the real file untouched.
 struct ScratchDb {
-    dir: PathBuf,
+    // Removed on drop. A fresh private directory (mode 0700, unpredictable name): a dry run as
+    // root must not copy the colony into a path another user could have prepared.
+    _dir: tempfile::TempDir,
     db: PathBuf,
 }
 
 impl ScratchDb {
     fn of(db: &Path, why: &str) -> Result<ScratchDb> {
-        let dir = std::env::temp_dir().join(format!("wnm-{why}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("wnm-{why}-"))
+            .tempdir()
+            .map_err(|e| Error::io(format!("creating a scratch directory ({why})"), e))?;
         for suffix in ["", "-wal", "-shm"] {
-            let dst = dir.join(format!("colony.db{suffix}"));
-            let _ = std::fs::remove_file(&dst);
+            let dst = dir.path().join(format!("colony.db{suffix}"));
             let src = PathBuf::from(format!("{}{suffix}", db.display()));
             if src.is_file() {
                 std::fs::copy(&src, &dst)
@@ -102,15 +104,9 @@ impl ScratchDb {
             }
         }
         Ok(ScratchDb {
-            db: dir.join("colony.db"),
-            dir,
+            db: dir.path().join("colony.db"),
+            _dir: dir,
         })
-    }
-}
-
-impl Drop for ScratchDb {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
