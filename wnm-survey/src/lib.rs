@@ -7,6 +7,7 @@
 //! - [`MachineSampler`]: host figures over a window overlapping the survey
 //!   ([`SysinfoSampler`] for real, [`FixedSampler`] for tests).
 
+pub mod boot;
 pub mod cgroup;
 mod extract;
 mod http;

@@ -209,7 +209,9 @@ impl MachineSampler for SysinfoSampler {
             load_5: load.five,
             load_15: load.fifteen,
             cpu_count: cgroup::effective_cpu_count(logical, cgroup::cpu_quota()),
-            boot_time: System::boot_time().map_or(0, |t| t as i64),
+            boot_time: crate::boot::effective_boot_time(
+                System::boot_time().map_or(0, |t| t as i64),
+            ),
             disks,
         })
     }
