@@ -44,6 +44,8 @@ pub struct Colony {
     pub metrics_file: PathBuf,
     /// Extra environment for wnm runs.
     pub env: Vec<(String, String)>,
+    /// A command every wnm run is wrapped in (e.g. `nsenter -t PID -n --`), empty for none.
+    pub wrap: Vec<String>,
 }
 
 /// Calm machine metrics: everything allows adding.
@@ -64,6 +66,7 @@ impl Colony {
             antnode,
             dir,
             env: Vec::new(),
+            wrap: Vec::new(),
         };
         c.install_binary(version, &[]);
         c.set_metrics(CALM);
@@ -102,7 +105,14 @@ impl Colony {
 
     /// The `wnm` command for this colony (HOME, --dbpath, metrics override set).
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(workspace_bin("wnm"));
+        let mut cmd = match self.wrap.split_first() {
+            Some((program, rest)) => {
+                let mut c = Command::new(program);
+                c.args(rest).arg(workspace_bin("wnm"));
+                c
+            }
+            None => Command::new(workspace_bin("wnm")),
+        };
         cmd.args(args)
             .arg("--dbpath")
             .arg(&self.db)
@@ -138,12 +148,15 @@ impl Colony {
 
     /// `wnm --init` as setsid+user with port bases `base`, `base+1`, `base+2` (thousands).
     pub fn init(&self, base: u32, extra: &[&str]) {
+        self.init_ports(base, base + 1, base + 2, extra);
+    }
+
+    /// `wnm --init` as setsid+user with these port bases (thousands). Keep `metrics` below 32:
+    /// metrics ports in the kernel's ephemeral range (32768-60999) can be taken by any outgoing
+    /// connection on this busy machine, and a node then cannot bind its metrics server.
+    pub fn init_ports(&self, port: u32, metrics: u32, rpc: u32, extra: &[&str]) {
         let storage = self.node_storage();
-        let (p, m, r) = (
-            base.to_string(),
-            (base + 1).to_string(),
-            (base + 2).to_string(),
-        );
+        let (p, m, r) = (port.to_string(), metrics.to_string(), rpc.to_string());
         let mut args = vec![
             "--init",
             "--process_manager",
@@ -254,6 +267,195 @@ impl Colony {
     }
 }
 
+/// Statuses whose node must have a live process.
+pub const LIVE: [&str; 3] = ["RUNNING", "RESTARTING", "UPGRADING"];
+
+impl Colony {
+    /// Route wnm's firewall calls to a recording `ufw` (a script on `PATH` that appends its
+    /// arguments to `ufw.log`): ufw itself cannot run on this host. [`Colony::open_ports`] reads it back.
+    pub fn with_recording_ufw(&mut self) {
+        let bin = self.dir.path().join("fw-bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let log = self.dir.path().join("ufw.log");
+        let script = format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\necho 'Rule added'\n",
+            log.display()
+        );
+        let ufw = bin.join("ufw");
+        std::fs::write(&ufw, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&ufw, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = std::env::var("PATH").unwrap_or_default();
+        self.env
+            .push(("PATH".into(), format!("{}:{path}", bin.display())));
+        self.env.push(("WNM_FIREWALL".into(), "ufw".into()));
+        self.env.push(("FIREWALL".into(), "ufw".into()));
+    }
+
+    /// UDP ports the recording ufw holds open (`allow P/udp` minus `delete allow P/udp`).
+    pub fn open_ports(&self) -> Vec<u16> {
+        let log = std::fs::read_to_string(self.dir.path().join("ufw.log")).unwrap_or_default();
+        let mut open = std::collections::BTreeSet::new();
+        for line in log.lines() {
+            let w: Vec<&str> = line.split_whitespace().collect();
+            let port = |r: &str| r.strip_suffix("/udp").and_then(|p| p.parse::<u16>().ok());
+            match w.as_slice() {
+                ["allow", r] => {
+                    open.extend(port(r));
+                }
+                ["delete", "allow", r] => {
+                    if let Some(p) = port(r) {
+                        open.remove(&p);
+                    }
+                }
+                _ => {}
+            }
+        }
+        open.into_iter().collect()
+    }
+
+    /// Start `wnm ARGS` with `WNM_FAULT_PAUSE=point`, wait until it reports that it paused
+    /// there, and SIGKILL it: the state a crash at that line leaves behind.
+    pub fn kill_at(&self, point: &str, args: &[&str]) {
+        use std::io::BufRead;
+        let mut cmd = self.command(args);
+        cmd.env("WNM_FAULT_PAUSE", point)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("spawning wnm");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let want = format!("fault point {point}");
+        std::thread::spawn(move || {
+            let mut seen = String::new();
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(|l| l.ok())
+            {
+                seen.push_str(&line);
+                seen.push('\n');
+                if line.contains(&want) {
+                    let _ = tx.send(Ok(()));
+                    return;
+                }
+            }
+            let _ = tx.send(Err(seen));
+        });
+        let reached = rx.recv_timeout(Duration::from_secs(120));
+        let _ = child.kill(); // SIGKILL
+        let status = child.wait().expect("reaping wnm");
+        match reached {
+            Ok(Ok(())) => {}
+            Ok(Err(seen)) => panic!("wnm {args:?} ended ({status}) before {point}:\n{seen}"),
+            Err(_) => panic!("wnm {args:?} did not reach {point} within 120 s"),
+        }
+        eprintln!("$ wnm {} -- SIGKILLed at {point}", args.join(" "));
+        assert!(
+            std::os::unix::process::ExitStatusExt::signal(&status).is_some(),
+            "wnm died of a signal"
+        );
+    }
+
+    /// Node dirs under node_storage.
+    pub fn node_dirs(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.node_storage())
+            .map(|rd| {
+                rd.flatten()
+                    .filter(|e| e.path().is_dir())
+                    .map(|e| e.path().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    /// Node processes as `(pid, root dir)`.
+    pub fn node_processes(&self) -> Vec<(u32, String)> {
+        self.processes()
+            .into_iter()
+            .filter_map(|(pid, cmd)| {
+                let mut it = cmd.split_whitespace();
+                while let Some(a) = it.next() {
+                    if a == "--root-dir" {
+                        return it.next().map(|r| (pid, r.to_string()));
+                    }
+                }
+                None
+            })
+            .collect()
+    }
+
+    /// Every row matches the machine: a RUNNING/RESTARTING/UPGRADING row has exactly one live
+    /// process (the pid in its pid file, its root dir on the `/proc` command line) and its files;
+    /// every other row has no process; every process and every node dir has a row; with the
+    /// recording ufw, the open ports are exactly the live nodes' ports. Returns the rows.
+    pub fn assert_true_state(&self) -> Vec<Value> {
+        let rows = self.nodes();
+        let procs = self.node_processes();
+        let dirs = self.node_dirs();
+        let root = |r: &Value| r["root_dir"].as_str().unwrap_or("").to_string();
+        for r in &rows {
+            let status = r["status"].as_str().unwrap_or("");
+            let name = r["service_name"].as_str().unwrap_or("");
+            let live: Vec<u32> = procs
+                .iter()
+                .filter(|(_, d)| *d == root(r))
+                .map(|(p, _)| *p)
+                .collect();
+            if LIVE.contains(&status) {
+                assert_eq!(
+                    live.len(),
+                    1,
+                    "{name} is {status}: one process, found {live:?}"
+                );
+                let pid_file = Path::new(&root(r)).join("node.pid");
+                let recorded = std::fs::read_to_string(&pid_file).unwrap_or_default();
+                assert_eq!(
+                    recorded.trim().parse::<u32>().ok(),
+                    Some(live[0]),
+                    "{name}: node.pid names the live process"
+                );
+                assert!(
+                    Path::new(&root(r)).join("antnode").is_file(),
+                    "{name}: binary in place"
+                );
+            } else {
+                assert!(live.is_empty(), "{name} is {status} but runs as {live:?}");
+            }
+            if status != "DEAD" && status != "REMOVING" {
+                assert!(dirs.contains(&root(r)), "{name} is {status} but has no dir");
+            }
+        }
+        for (pid, d) in &procs {
+            assert!(
+                rows.iter().any(|r| root(r) == *d),
+                "orphan process {pid} in {d}: no row"
+            );
+        }
+        for d in &dirs {
+            assert!(
+                rows.iter().any(|r| root(r) == *d),
+                "node dir {d} has no row"
+            );
+        }
+        if self.env.iter().any(|(k, _)| k == "WNM_FIREWALL") {
+            let mut want: Vec<u16> = rows
+                .iter()
+                .filter(|r| LIVE.contains(&r["status"].as_str().unwrap_or("")))
+                .filter_map(|r| r["port"].as_str().and_then(|p| p.parse().ok()))
+                .collect();
+            want.sort();
+            assert_eq!(
+                self.open_ports(),
+                want,
+                "open firewall ports = live nodes' ports"
+            );
+        }
+        rows
+    }
+}
+
 impl Drop for Colony {
     /// Never leave a node process behind, whatever the test did.
     fn drop(&mut self) {
@@ -278,4 +480,16 @@ pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
 /// True when `p` exists.
 pub fn exists(p: &str) -> bool {
     Path::new(p).exists()
+}
+
+/// `/proc/PID/cmdline` as arguments (empty when the process is gone).
+pub fn cmdline(pid: u32) -> Vec<String> {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|raw| {
+            raw.split(|b| *b == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }

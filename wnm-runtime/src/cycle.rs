@@ -3,11 +3,14 @@
 use crate::clock::Clock;
 use crate::collect::{Collected, SurveyProber, collect};
 use crate::executor::{Executor, Outcome};
+use crate::recover::{Recovery, recover, recoveries};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use wnm_core::{
-    Backend, CommandSpec, Firewall, Machine, NodeFacts, NodeLine, Result, Runner, Snapshot, Version,
+    Backend, CommandSpec, Firewall, Machine, Node, NodeFacts, NodeId, NodeLine, NodeStatus,
+    Protocol, Result, Runner, Snapshot, Version,
 };
 use wnm_engine::{Action, Plan, Policy};
 use wnm_store::Store;
@@ -102,7 +105,9 @@ pub struct CycleReport {
     pub binary: BinaryInfo,
     /// The plan.
     pub plan: Plan,
-    /// How each executed step went (empty on a dry run).
+    /// Crash recoveries done (or, on a dry run, that would be done) before the plan.
+    pub recovery: Vec<String>,
+    /// How each executed step went, recoveries first (empty on a dry run).
     pub outcomes: Vec<Outcome>,
     /// Steps dropped because the binary is missing.
     pub dropped: Vec<String>,
@@ -178,8 +183,17 @@ impl Cycle {
 
     /// Collect, and persist what was seen unless this is a dry run.
     pub async fn survey(&mut self, opts: &CycleOptions) -> Result<Collected> {
+        Ok(self.survey_from(opts).await?.0)
+    }
+
+    /// [`Self::survey`], also returning each node's status before it.
+    async fn survey_from(
+        &mut self,
+        opts: &CycleOptions,
+    ) -> Result<(Collected, HashMap<NodeId, NodeStatus>)> {
         let now = self.clock.now();
         let nodes = self.store.nodes().await?;
+        let before: HashMap<NodeId, NodeStatus> = nodes.iter().map(|n| (n.id, n.status)).collect();
         let survey_opts = self.survey_options(opts.survey_delay);
         let collected = collect(
             nodes,
@@ -193,12 +207,33 @@ impl Cycle {
             let watched: Vec<_> = collected
                 .nodes
                 .iter()
-                .filter(|n| n.status != wnm_core::NodeStatus::Disabled)
+                .filter(|n| n.status != NodeStatus::Disabled)
                 .cloned()
                 .collect();
             self.store.save_survey(&watched).await?;
+            self.sync_firewall(&before, &collected.nodes).await;
         }
-        Ok(collected)
+        Ok((collected, before))
+    }
+
+    /// Ports follow what the survey found: a node found running that was not recorded so (a
+    /// start a crash cut short, or one started by hand) gets its port opened; one found stopped
+    /// that was recorded running gets it closed. Failures are logged; the next start retries.
+    async fn sync_firewall(&self, before: &HashMap<NodeId, NodeStatus>, nodes: &[Node]) {
+        use NodeStatus::*;
+        for n in nodes {
+            let Some(was) = before.get(&n.id).copied() else {
+                continue;
+            };
+            let result = match (was, n.status) {
+                (Stopped | Dead, Running) => self.firewall.open(n.port, Protocol::Udp).await,
+                (Running, Stopped) => self.firewall.close(n.port, Protocol::Udp).await,
+                _ => continue,
+            };
+            if let Err(e) = result {
+                tracing::warn!("{}: firewall: {e}", n.service_name);
+            }
+        }
     }
 
     /// The planner's input from what was collected.
@@ -216,8 +251,23 @@ impl Cycle {
 
     /// One full cycle.
     pub async fn run(&mut self, opts: &CycleOptions) -> Result<CycleReport> {
-        let collected = self.survey(opts).await?;
+        let (mut collected, before) = self.survey_from(opts).await?;
         let binary = self.binary_info().await;
+        let recovery = recoveries(&collected.nodes, &before);
+        let mut recovered = Vec::new();
+        if !recovery.is_empty() && !opts.dry_run {
+            let executor = self.executor(opts, binary.version().cloned());
+            recovered = recover(&executor, &recovery).await;
+            // Plan from what recovery left, not from what the survey saw before it.
+            let fresh = self.store.nodes().await?;
+            for n in collected.nodes.iter_mut() {
+                if recovery.iter().any(|r| r.node() == n.id)
+                    && let Some(f) = fresh.iter().find(|f| f.id == n.id)
+                {
+                    n.clone_from(f);
+                }
+            }
+        }
         let snapshot = self.snapshot(&collected, &binary);
         let policy = Policy::from_machine(&self.machine)?;
         let mut plan = wnm_engine::plan(&snapshot, &policy, self.clock.now());
@@ -239,22 +289,26 @@ impl Cycle {
                 !needs_binary
             });
         }
+        let recovery: Vec<String> = recovery.iter().map(Recovery::render).collect();
         if opts.dry_run {
             return Ok(CycleReport {
                 collected,
                 binary,
                 plan,
+                recovery,
                 outcomes: Vec::new(),
                 dropped,
             });
         }
         let executor = self.executor(opts, binary.version().cloned());
-        let outcomes = executor.execute(&plan).await;
+        let mut outcomes = recovered;
+        outcomes.extend(executor.execute(&plan).await);
         self.finish(&plan).await?;
         Ok(CycleReport {
             collected,
             binary,
             plan,
+            recovery,
             outcomes,
             dropped,
         })

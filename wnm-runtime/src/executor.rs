@@ -11,8 +11,9 @@ use crate::clock::Clock;
 use crate::layout::{node_paths, port};
 use crate::probe::{Probe, Prober};
 use crate::reconcile::{Answer, settled_status};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wnm_core::{
     Backend, Error, EvmAddress, Firewall, Machine, Node, NodeId, NodeLine, NodeMetrics, NodeStatus,
@@ -65,14 +66,17 @@ pub struct Outcome {
 }
 
 impl Executor {
-    /// Run every step in order, pausing between them.
+    /// Run every step in order, pausing between them. Every new node is laid out (row, files,
+    /// unit) before the first step runs, so a backend that must reload after writing units
+    /// (systemd's `daemon-reload`) does so once, at the first start, not once per added node.
     pub async fn execute(&self, plan: &Plan) -> Vec<Outcome> {
+        let created = self.create_new_nodes(&plan.steps).await;
         let mut out = Vec::with_capacity(plan.steps.len());
         for (i, step) in plan.steps.iter().enumerate() {
             if i > 0 && !self.pause.is_zero() {
                 tokio::time::sleep(self.pause).await;
             }
-            out.push(self.execute_step(step).await);
+            out.push(self.execute_step_with(step, &created).await);
         }
         if let Err(e) = self.backend.flush().await {
             tracing::warn!("backend flush failed: {e}");
@@ -82,44 +86,38 @@ impl Executor {
 
     /// Run one step; on failure probe the node and record its true state.
     pub async fn execute_step(&self, step: &Step) -> Outcome {
-        let rendered = step.to_string();
-        let node = step.action.node_id();
-        tracing::info!("{rendered}");
-        match self.apply(step, &rendered).await {
-            Ok(Done { ok, detail }) => Outcome {
-                step: rendered,
-                node,
-                ok,
-                detail,
-            },
-            Err(e) => {
-                tracing::warn!("{rendered}: failed: {e}");
-                let recorded = match node {
-                    Some(id) => {
-                        self.record_truth(id, &format!("{rendered}: failed: {e}"))
-                            .await
-                    }
-                    None => String::new(),
-                };
-                Outcome {
-                    step: rendered,
-                    node,
-                    ok: false,
-                    detail: format!("failed: {e}{recorded}"),
-                }
-            }
-        }
+        self.execute_step_with(step, &Created::default()).await
     }
 
-    async fn apply(&self, step: &Step, why: &str) -> Result<Done> {
-        if let Action::Upgrade { id } = &step.action {
-            return self.upgrade(*id, why).await;
+    /// Lay out the new node of every `Add` in `steps` (row first, then the backend's create),
+    /// without starting any: their steps then only start them (see [`Self::execute_step_with`]).
+    pub async fn create_new_nodes(&self, steps: &[Step]) -> Created {
+        let mut made = HashMap::new();
+        for step in steps {
+            if let Action::Add { id, wallet } = &step.action {
+                let why = step.to_string();
+                made.insert(*id, self.create_new(*id, wallet, &why).await);
+            }
         }
+        Created(Mutex::new(made))
+    }
+
+    /// [`Self::execute_step`] for a step whose new node [`Self::create_new_nodes`] may have made.
+    pub async fn execute_step_with(&self, step: &Step, created: &Created) -> Outcome {
+        let rendered = step.to_string();
+        tracing::info!("{rendered}");
+        let result = self.apply(step, &rendered, created).await;
+        self.outcome(rendered, step.action.node_id(), result).await
+    }
+
+    async fn apply(&self, step: &Step, why: &str, created: &Created) -> Result<Done> {
         let detail = match &step.action {
-            Action::Add { id, wallet } => self.add(*id, wallet, why).await,
-            Action::Start { id, upgrade_first } => self.start(*id, *upgrade_first, why).await,
+            Action::Upgrade { id } => return self.upgrade(*id, why).await,
+            Action::Start { id, upgrade_first } => {
+                return self.start(*id, *upgrade_first, why).await;
+            }
+            Action::Add { id, wallet } => self.add(*id, wallet, why, created).await,
             Action::Stop { id } => self.stop(*id, why).await,
-            Action::Upgrade { .. } => unreachable!("handled above"),
             Action::Remove { id } => self.remove(*id, why).await,
             Action::Delete { id } => self.delete(*id, why).await,
             Action::Settle { id, .. } => self.settle(*id, why).await,
@@ -167,7 +165,29 @@ impl Executor {
         })
     }
 
-    async fn add(&self, id: NodeId, wallet: &WalletTarget, why: &str) -> Result<String> {
+    /// Start the new node `create_new_nodes` made (or make it now), open its port, RESTARTING.
+    async fn add(
+        &self,
+        id: NodeId,
+        wallet: &WalletTarget,
+        why: &str,
+        created: &Created,
+    ) -> Result<String> {
+        let node = match created.take(id) {
+            Some(made) => made?,
+            None => self.create_new(id, wallet, why).await?,
+        };
+        self.backend.start(&node).await?;
+        fault_point("add:started").await;
+        self.firewall.open(node.port, Protocol::Udp).await?;
+        self.store
+            .set_status(id, NodeStatus::Restarting, why, self.clock.now())
+            .await?;
+        Ok(format!("{} created and started", node.service_name))
+    }
+
+    /// The first half of an add: the row (before any file), then the backend's layout.
+    async fn create_new(&self, id: NodeId, wallet: &WalletTarget, why: &str) -> Result<Node> {
         let mut node = self.new_node(id, wallet)?;
         if self.store.node(id).await?.is_some() {
             return Err(Error::new(
@@ -185,31 +205,46 @@ impl Executor {
             self.store.update_node(&node).await?;
         }
         fault_point("add:created").await;
-        self.backend.start(&node).await?;
-        fault_point("add:started").await;
-        self.firewall.open(node.port, Protocol::Udp).await?;
-        self.store
-            .set_status(id, NodeStatus::Restarting, why, self.clock.now())
-            .await?;
-        Ok(format!("{} created and started", node.service_name))
+        Ok(node)
     }
 
-    async fn start(&self, id: NodeId, upgrade_first: bool, why: &str) -> Result<String> {
+    /// Start a STOPPED node. `upgrade_first` installs the binary and confirms its version like
+    /// an upgrade (rolled back when it does not come up). A node a crash left half-made (its
+    /// binary missing) is created again first; one a crash left in the middle of an upgrade (an
+    /// old binary still kept) must answer, or its old binary is put back.
+    async fn start(&self, id: NodeId, upgrade_first: bool, why: &str) -> Result<Done> {
         let mut node = self.node(id).await?;
+        if Path::new(&node.root_dir).is_dir() && !Path::new(&node.binary).is_file() {
+            tracing::warn!(
+                "{}: its binary is missing (an add cut short?); installing it again",
+                node.service_name
+            );
+            let created = self.backend.create(&node, &self.source_binary).await?;
+            if created != node {
+                node = created;
+                self.store.update_node(&node).await?;
+            }
+        }
         if upgrade_first {
-            self.backend.upgrade(&node, &self.source_binary).await?;
-            node.version = None;
-            self.store.update_node(&node).await?;
+            let want = self.wanted_version()?;
+            let kept = self.keep_binary(&node).await?;
+            return self
+                .install_start_confirm(&node, kept, Some(&want), NodeStatus::Restarting, why)
+                .await;
+        }
+        if let Some(kept) = kept_binary(&node) {
+            return self
+                .start_confirm(&node, Some(kept), None, NodeStatus::Restarting, why)
+                .await;
         }
         self.backend.start(&node).await?;
         self.firewall.open(node.port, Protocol::Udp).await?;
         self.store
             .set_status(id, NodeStatus::Restarting, why, self.clock.now())
             .await?;
-        Ok(if upgrade_first {
-            "binary replaced, started".into()
-        } else {
-            "started".into()
+        Ok(Done {
+            ok: true,
+            detail: "started".into(),
         })
     }
 
@@ -223,14 +258,17 @@ impl Executor {
         Ok("stopped".into())
     }
 
+    /// REMOVING is recorded before the node is stopped: a crash in between leaves a row that
+    /// says where it is going, and its `delay_remove` timer finishes the job (the delete stops
+    /// whatever still runs) whatever the next run's pressure is.
     async fn remove(&self, id: NodeId, why: &str) -> Result<String> {
         let node = self.node(id).await?;
-        self.backend.stop(&node).await?;
-        fault_point("remove:stopped").await;
-        self.firewall.close(node.port, Protocol::Udp).await?;
         self.store
             .set_status(id, NodeStatus::Removing, why, self.clock.now())
             .await?;
+        self.backend.stop(&node).await?;
+        fault_point("remove:stopped").await;
+        self.firewall.close(node.port, Protocol::Udp).await?;
         Ok("stopped; files go when delay_remove ends".into())
     }
 
@@ -298,82 +336,235 @@ impl Executor {
         Ok(())
     }
 
+    /// The binary's version, which an upgrade must see the node report.
+    fn wanted_version(&self) -> Result<Version> {
+        self.binary_version.clone().ok_or_else(|| {
+            Error::not_found("the binary's version is unknown; cannot confirm an upgrade")
+        })
+    }
+
+    /// Keep the node's current binary beside it until the new one is confirmed. A binary already
+    /// kept (an upgrade a crash interrupted) is the last one known to work and stays as it is.
+    /// The backend does the copying: in sudo mode the node dir is not wnm's to write.
+    async fn keep_binary(&self, node: &Node) -> Result<Option<PathBuf>> {
+        if let Some(kept) = kept_binary(node) {
+            return Ok(Some(kept));
+        }
+        crate::kept::keep(self.backend.as_ref(), node).await
+    }
+
     /// Upgrade = stop, keep the old binary, install the new one, start, confirm the new version;
     /// if the node does not come back with it, restore the old binary and start it again.
     async fn upgrade(&self, id: NodeId, why: &str) -> Result<Done> {
         let node = self.node(id).await?;
-        let want = self.binary_version.clone().ok_or_else(|| {
-            Error::not_found("the binary's version is unknown; cannot confirm an upgrade")
-        })?;
-        let backup = backup_path(&node.binary);
-        let have_backup = Path::new(&node.binary).is_file();
-        if have_backup {
-            std::fs::copy(&node.binary, &backup).map_err(|e| {
-                Error::io(format!("keeping the old binary as {}", backup.display()), e)
-            })?;
-        }
+        let want = self.wanted_version()?;
+        let kept = self.keep_binary(&node).await?;
         self.backend.stop(&node).await?;
         fault_point("upgrade:stopped").await;
+        self.install_start_confirm(&node, kept, Some(&want), NodeStatus::Upgrading, why)
+            .await
+    }
+
+    /// Finish an upgrade a crash interrupted (the node is down, its old binary still kept):
+    /// install the binary again, start, confirm; roll back to the kept binary if it does not come
+    /// up. Without a usable binary version the kept binary is simply put back and started.
+    pub async fn resume_upgrade(&self, id: NodeId, why: &str) -> Outcome {
+        let rendered = format!("recover {}: {why}", wnm_core::service_name(id));
+        let result = async {
+            let node = self.node(id).await?;
+            let kept = kept_binary(&node);
+            match (&self.binary_version, kept) {
+                (Some(want), kept) => {
+                    self.install_start_confirm(
+                        &node,
+                        kept,
+                        Some(want),
+                        NodeStatus::Upgrading,
+                        &rendered,
+                    )
+                    .await
+                }
+                (None, Some(kept)) => {
+                    let e = Error::not_found("the binary's version is unknown");
+                    self.roll_back(&node, &kept, &e, &rendered).await
+                }
+                (None, None) => Err(Error::not_found("nothing kept to restore")),
+            }
+        }
+        .await;
+        self.outcome(rendered, Some(id), result).await
+    }
+
+    /// Drop the binary an interrupted upgrade kept, for a node found running (whatever runs
+    /// is what it has now; its version is read again).
+    pub async fn forget_kept_binary(&self, id: NodeId, why: &str) -> Outcome {
+        let rendered = format!("recover {}: {why}", wnm_core::service_name(id));
+        let result = async {
+            let mut node = self.node(id).await?;
+            let probe = self.prober.probe(&node).await;
+            let process = self.backend.status(&node).await?;
+            if probe.answer != Answer::Answering
+                && !matches!(process, wnm_core::ProcessState::Running { .. })
+            {
+                return Ok(Done {
+                    ok: true,
+                    detail: "it is not running after all; the kept binary stays for its next start"
+                        .into(),
+                });
+            }
+            if let Some(k) = kept_binary(&node) {
+                crate::kept::discard(self.backend.as_ref(), &node, &k).await;
+            }
+            if probe.version.is_some() {
+                node.version = probe.version;
+            }
+            if probe.peer_id.is_some() {
+                node.peer_id = probe.peer_id;
+            }
+            self.store.update_node(&node).await?;
+            Ok(Done {
+                ok: true,
+                detail: format!(
+                    "it runs {}; the kept binary is dropped",
+                    node.version.as_deref().unwrap_or("an unknown version")
+                ),
+            })
+        }
+        .await;
+        self.outcome(rendered, Some(id), result).await
+    }
+
+    async fn outcome(&self, step: String, node: Option<NodeId>, r: Result<Done>) -> Outcome {
+        match r {
+            Ok(Done { ok, detail }) => Outcome {
+                step,
+                node,
+                ok,
+                detail,
+            },
+            Err(e) => {
+                tracing::warn!("{step}: failed: {e}");
+                let recorded = match node {
+                    Some(id) => self.record_truth(id, &format!("{step}: failed: {e}")).await,
+                    None => String::new(),
+                };
+                Outcome {
+                    step,
+                    node,
+                    ok: false,
+                    detail: format!("failed: {e}{recorded}"),
+                }
+            }
+        }
+    }
+
+    /// The second half of an upgrade: install the binary, then [`Self::start_confirm`].
+    async fn install_start_confirm(
+        &self,
+        node: &Node,
+        kept: Option<PathBuf>,
+        want: Option<&Version>,
+        done_status: NodeStatus,
+        why: &str,
+    ) -> Result<Done> {
+        if let Err(e) = self.backend.upgrade(node, &self.source_binary).await {
+            return match kept {
+                Some(k) => self.roll_back(node, &k, &e, why).await,
+                None => Err(e),
+            };
+        }
+        fault_point("upgrade:installed").await;
+        self.start_confirm(node, kept, want, done_status, why).await
+    }
+
+    /// Start the node and wait until it answers (as `want`, when given); record `done_status`
+    /// and drop the kept binary. If it does not come up, put the kept binary back and start that.
+    async fn start_confirm(
+        &self,
+        node: &Node,
+        kept: Option<PathBuf>,
+        want: Option<&Version>,
+        done_status: NodeStatus,
+        why: &str,
+    ) -> Result<Done> {
         let attempt = async {
-            self.backend.upgrade(&node, &self.source_binary).await?;
-            fault_point("upgrade:installed").await;
-            self.backend.start(&node).await?;
-            self.confirm_version(&node, &want).await
+            self.backend.start(node).await?;
+            self.confirm_version(node, want).await
         }
         .await;
         match attempt {
             Ok(probe) => {
-                let mut n = self.node(id).await?;
-                n.version = Some(want.to_string());
+                let mut n = self.node(node.id).await?;
+                if let Some(v) = want {
+                    n.version = Some(v.to_string());
+                } else if probe.version.is_some() {
+                    n.version = probe.version;
+                }
                 if probe.peer_id.is_some() {
                     n.peer_id = probe.peer_id;
                 }
                 self.store.update_node(&n).await?;
+                self.firewall.open(node.port, Protocol::Udp).await?;
                 self.store
-                    .set_status(id, NodeStatus::Upgrading, why, self.clock.now())
+                    .set_status(node.id, done_status, why, self.clock.now())
                     .await?;
-                if have_backup {
-                    let _ = std::fs::remove_file(&backup);
+                if let Some(k) = kept {
+                    crate::kept::discard(self.backend.as_ref(), node, &k).await;
                 }
                 Ok(Done {
                     ok: true,
-                    detail: format!("now running {want}"),
+                    detail: match (want, n.version.as_deref()) {
+                        (Some(v), _) => format!("now running {v}"),
+                        (None, Some(v)) => format!("started; it runs {v}"),
+                        (None, None) => "started".into(),
+                    },
                 })
             }
-            Err(e) if have_backup => {
-                tracing::warn!(
-                    "{}: upgrade to {want} failed ({e}); rolling back",
-                    node.service_name
-                );
-                let _ = self.backend.stop(&node).await;
-                self.backend.upgrade(&node, &backup).await?;
-                self.backend.start(&node).await?;
-                let _ = std::fs::remove_file(&backup);
-                let reason = format!("{why}: failed ({e}); old binary restored and started");
-                self.store
-                    .set_status(id, NodeStatus::Restarting, &reason, self.clock.now())
-                    .await?;
-                Ok(Done {
-                    ok: false,
-                    detail: format!(
-                        "upgrade to {want} failed ({e}); old binary restored and restarted"
-                    ),
-                })
-            }
-            Err(e) => Err(e),
+            Err(e) => match kept {
+                Some(k) => self.roll_back(node, &k, &e, why).await,
+                None => Err(e),
+            },
         }
     }
 
-    async fn confirm_version(&self, node: &Node, want: &Version) -> Result<Probe> {
+    /// Put the kept binary back, start it, and record RESTARTING with the failure as the reason.
+    async fn roll_back(&self, node: &Node, kept: &Path, e: &Error, why: &str) -> Result<Done> {
+        let target = self
+            .binary_version
+            .as_ref()
+            .map_or_else(|| "the new binary".to_string(), |v| v.to_string());
+        tracing::warn!(
+            "{}: {target} did not come up ({e}); rolling back",
+            node.service_name
+        );
+        let _ = self.backend.stop(node).await;
+        crate::kept::restore(self.backend.as_ref(), node, kept).await?;
+        self.backend.start(node).await?;
+        crate::kept::discard(self.backend.as_ref(), node, kept).await;
+        self.firewall.open(node.port, Protocol::Udp).await?;
+        let reason = format!("{why}: failed ({e}); old binary restored and started");
+        self.store
+            .set_status(node.id, NodeStatus::Restarting, &reason, self.clock.now())
+            .await?;
+        Ok(Done {
+            ok: false,
+            detail: format!("{target} failed ({e}); old binary restored and restarted"),
+        })
+    }
+
+    /// Wait until the node answers (reporting `want`, when given) or `upgrade_confirm` ends.
+    async fn confirm_version(&self, node: &Node, want: Option<&Version>) -> Result<Probe> {
         let deadline = tokio::time::Instant::now() + self.upgrade_confirm;
         let mut last: String;
         loop {
             let probe = self.prober.probe(node).await;
             match (&probe.answer, probe.version.as_deref()) {
-                (Answer::Answering, Some(v)) => match v.parse::<Version>() {
-                    Ok(v) if &v == want => return Ok(probe),
+                (Answer::Answering, Some(v)) => match (v.parse::<Version>(), want) {
+                    (_, None) => return Ok(probe),
+                    (Ok(v), Some(w)) if &v == w => return Ok(probe),
                     _ => last = format!("it reports version {v}"),
                 },
+                (Answer::Answering, None) if want.is_none() => return Ok(probe),
                 (Answer::NotAsked, _) => {
                     if matches!(
                         self.backend.status(node).await?,
@@ -386,10 +577,11 @@ impl Executor {
                 (a, _) => last = format!("{a:?}"),
             }
             if tokio::time::Instant::now() >= deadline {
+                let what = want.map_or_else(|| "up".to_string(), |w| format!("as {w}"));
                 return Err(Error::new(
                     wnm_core::ErrorKind::Timeout,
                     format!(
-                        "{} did not come back as {want} within {:?} ({last})",
+                        "{} did not come back {what} within {:?} ({last})",
                         node.service_name, self.upgrade_confirm
                     ),
                 ));
@@ -419,6 +611,16 @@ impl Executor {
     }
 }
 
+/// New nodes laid out ahead of their `Add` steps, by id (each taken once).
+#[derive(Default)]
+pub struct Created(Mutex<HashMap<NodeId, Result<Node>>>);
+
+impl Created {
+    fn take(&self, id: NodeId) -> Option<Result<Node>> {
+        self.0.lock().ok()?.remove(&id)
+    }
+}
+
 /// How an applied step ended: `ok == false` when it failed but already recorded the truth (a rolled-back upgrade).
 struct Done {
     ok: bool,
@@ -442,4 +644,11 @@ async fn fault_point(name: &str) {
 /// Where the old binary is kept during an upgrade.
 pub fn backup_path(binary: &str) -> PathBuf {
     PathBuf::from(format!("{binary}.wnm-previous"))
+}
+
+/// The binary an unfinished upgrade kept beside the node's, if there is one: the sign that wnm
+/// stopped between keeping it and confirming the new one.
+pub fn kept_binary(node: &Node) -> Option<PathBuf> {
+    let p = backup_path(&node.binary);
+    p.is_file().then_some(p)
 }

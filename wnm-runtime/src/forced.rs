@@ -201,11 +201,13 @@ pub async fn run_forced(
     let binary = cycle.binary_info().await;
     let executor = cycle.executor(opts, binary.version().cloned());
     let mut outcomes = Vec::with_capacity(plan.steps.len());
+    // New nodes are laid out before any starts: one daemon-reload for `--count N` adds.
+    let created = executor.create_new_nodes(&plan.steps).await;
     for (i, s) in plan.steps.iter().enumerate() {
         if i > 0 && !opts.pause.is_zero() {
             tokio::time::sleep(opts.pause).await;
         }
-        let o = executor.execute_step(s).await;
+        let o = executor.execute_step_with(s, &created).await;
         progress(i + 1, plan.steps.len(), &o);
         outcomes.push(o);
     }

@@ -11,5 +11,6 @@ pub mod layout;
 pub mod lock;
 pub mod probe;
 pub mod reconcile;
+pub mod recover;
 pub mod reports;
 pub mod select;

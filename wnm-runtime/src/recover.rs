@@ -1,0 +1,82 @@
+//! Crash recovery at the start of a cycle, after the survey and before planning: what a killed
+//! run left half-done and the survey alone cannot finish. An upgrade cut short leaves its kept
+//! old binary beside the node's (`antnode.wnm-previous`):
+//! - the node was RUNNING before and is down now: the upgrade stopped it and never brought it
+//!   back, so it is finished (install, start, confirm) or rolled back to the kept binary;
+//! - the node runs: whatever runs is what it has; the kept binary is dropped and the version read again.
+//!
+//! Half-made adds need nothing here: the row comes first, so the survey finds them (a missing dir
+//! makes them DEAD and they are deleted; a node dir makes them STOPPED and the next start installs
+//! whatever is missing; a running process makes them RUNNING).
+use crate::executor::{Executor, Outcome, kept_binary};
+use std::collections::HashMap;
+use wnm_core::{Node, NodeId, NodeStatus};
+
+/// One recovery to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovery {
+    /// Finish or roll back the upgrade of a node found down.
+    ResumeUpgrade(NodeId),
+    /// The node runs: drop the kept binary.
+    ForgetKept(NodeId),
+}
+
+const RESUME_WHY: &str = "an upgrade was cut short (wnm stopped after stopping the node, which is down): finishing it, or restoring the old binary";
+const FORGET_WHY: &str =
+    "an upgrade was cut short, but the node runs: keeping what it runs, dropping the old binary";
+
+impl Recovery {
+    /// The node it is about.
+    pub fn node(&self) -> NodeId {
+        match self {
+            Recovery::ResumeUpgrade(id) | Recovery::ForgetKept(id) => *id,
+        }
+    }
+
+    /// What it is about, as printed.
+    pub fn render(&self) -> String {
+        match self {
+            Recovery::ResumeUpgrade(id) => {
+                format!("recover {}: {RESUME_WHY}", wnm_core::service_name(*id))
+            }
+            Recovery::ForgetKept(id) => {
+                format!("recover {}: {FORGET_WHY}", wnm_core::service_name(*id))
+            }
+        }
+    }
+}
+
+/// The recoveries `nodes` (as surveyed now) need, given each node's status before the survey.
+pub fn recoveries(nodes: &[Node], before: &HashMap<NodeId, NodeStatus>) -> Vec<Recovery> {
+    use NodeStatus::*;
+    nodes
+        .iter()
+        .filter(|n| !matches!(n.status, Disabled | Removing | Dead))
+        .filter(|n| kept_binary(n).is_some())
+        .filter_map(|n| {
+            let was = before.get(&n.id).copied().unwrap_or(n.status);
+            match n.status {
+                Running => Some(Recovery::ForgetKept(n.id)),
+                Stopped if matches!(was, Running | Upgrading | Restarting) => {
+                    Some(Recovery::ResumeUpgrade(n.id))
+                }
+                // Stopped before too (a start that upgrades first was cut short): the next start
+                // confirms the binary in place or puts the kept one back.
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Do `todo` with `executor`, in order.
+pub async fn recover(executor: &Executor, todo: &[Recovery]) -> Vec<Outcome> {
+    let mut out = Vec::with_capacity(todo.len());
+    for r in todo {
+        tracing::warn!("{}", r.render());
+        out.push(match r {
+            Recovery::ResumeUpgrade(id) => executor.resume_upgrade(*id, RESUME_WHY).await,
+            Recovery::ForgetKept(id) => executor.forget_kept_binary(*id, FORGET_WHY).await,
+        });
+    }
+    out
+}
