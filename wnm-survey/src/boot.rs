@@ -2,24 +2,42 @@
 //! start of PID 1 of wnm's PID namespace. On a host the two are seconds apart. In a container
 //! (systemd as its PID 1, LXC, docker) the container's start is its boot: a `docker restart`
 //! stops every node in it while the kernel's btime stays the host's.
+//!
+//! PID 1's start is rounded up to the second: a reboot is `boot_time > last run`, and a restart
+//! quicker than the kernel's whole-second `btime` must still count (a boot time a fraction late
+//! can only cause one harmless extra re-survey).
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// `kernel_btime` (epoch seconds), or PID 1's start when that is later.
 pub fn effective_boot_time(kernel_btime: i64) -> i64 {
     let hz = rustix::param::clock_ticks_per_second();
-    std::fs::read_to_string("/proc/1/stat")
+    let ticks = std::fs::read_to_string("/proc/1/stat")
         .ok()
-        .and_then(|stat| start_after_boot_secs(&stat, hz))
-        .map_or(kernel_btime, |secs| kernel_btime.max(kernel_btime + secs))
+        .and_then(|s| start_ticks(&s));
+    let uptime = std::fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    match (ticks, uptime) {
+        (Some(t), Some(up)) => kernel_btime.max(process_start(now, up, t, hz)),
+        _ => kernel_btime,
+    }
 }
 
-/// Seconds after boot a process started, from its `/proc/PID/stat` line (field 22, `starttime`,
-/// in clock ticks). The command name may hold blanks and parentheses: fields are counted after
-/// the last `)`.
-pub fn start_after_boot_secs(stat: &str, ticks_per_second: u64) -> Option<i64> {
+/// When a process started, in epoch seconds rounded up: `now - uptime` is the kernel's boot,
+/// `ticks / hz` how long after it the process started.
+pub fn process_start(now: f64, uptime: f64, ticks: u64, hz: u64) -> i64 {
+    (now - uptime + ticks as f64 / hz.max(1) as f64).ceil() as i64
+}
+
+/// `starttime` (field 22, clock ticks after boot) of a `/proc/PID/stat` line. The command name
+/// may hold blanks and parentheses: fields are counted after the last `)`.
+pub fn start_ticks(stat: &str) -> Option<u64> {
     let rest = &stat[stat.rfind(')')? + 1..];
-    // `rest` starts with field 3 (state); starttime is field 22.
-    let ticks: u64 = rest.split_whitespace().nth(22 - 3)?.parse().ok()?;
-    i64::try_from(ticks / ticks_per_second.max(1)).ok()
+    // `rest` starts with field 3 (state).
+    rest.split_whitespace().nth(22 - 3)?.parse().ok()
 }
 
 #[cfg(test)]
@@ -29,27 +47,37 @@ mod tests {
     #[test]
     fn starttime_is_field_22_after_the_command_name() {
         let systemd = "1 (systemd) S 0 1 1 0 -1 4194560 51 4 0 0 3 5 0 0 20 0 1 0 12345 22282240 2862 18446744073709551615 1 1 0 0 0 0 671173123 4096 1260 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0";
-        assert_eq!(start_after_boot_secs(systemd, 100), Some(123));
+        assert_eq!(start_ticks(systemd), Some(12345));
         let odd = "7 (a) b (c)) S 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 500 0 0 0";
-        assert_eq!(start_after_boot_secs(odd, 100), Some(5));
-        assert_eq!(start_after_boot_secs("garbage", 100), None);
-        assert_eq!(start_after_boot_secs("1 (x) S 0", 100), None);
+        assert_eq!(start_ticks(odd), Some(500));
+        assert_eq!(start_ticks("garbage"), None);
+        assert_eq!(start_ticks("1 (x) S 0"), None);
+    }
+
+    #[test]
+    fn process_start_rounds_up() {
+        // booted at 1000.5, started 123.45 s later: 1123.95 -> 1124
+        assert_eq!(process_start(2000.5, 1000.0, 12345, 100), 1124);
+        assert_eq!(process_start(2000.0, 1000.0, 100, 100), 1001);
     }
 
     #[test]
     fn never_earlier_than_the_kernel_boot_and_not_in_the_future() {
-        let btime = 1_700_000_000;
-        let t = effective_boot_time(btime);
-        assert!(t >= btime, "{t}");
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
+        let real = sysinfo::System::boot_time().expect("boot time") as i64;
+        let t = effective_boot_time(real);
+        assert!(t >= real, "{t} < {real}");
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
             .unwrap()
             .as_secs() as i64;
-        // PID 1 started before this test did (relative to the real btime).
-        let real = sysinfo::System::boot_time().expect("boot time") as i64;
         assert!(
-            effective_boot_time(real) <= now,
-            "PID 1 did not start in the future"
+            t <= now + 1,
+            "PID 1 did not start in the future: {t} > {now}"
+        );
+        assert_eq!(
+            effective_boot_time(now + 100),
+            now + 100,
+            "never earlier than btime"
         );
     }
 }
