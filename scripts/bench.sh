@@ -1,21 +1,34 @@
 #!/usr/bin/env bash
-# Survey benchmark: builds release, starts `antnode-emu --serve-many N --body mainnet`
-# (47 KB bodies captured from a mainnet node), and measures wnm's survey alone at each N
-# (wall time, CPU time, peak RSS of the measuring process), next to a naive sequential
-# one-connection-per-request baseline over the first 200 nodes, extrapolated to N.
-# Each measurement runs in a fresh child process; the median of --repeat runs is shown.
+# Survey and idle-cycle benchmark. Builds release (wnm, antnode-emu, wnm-bench), starts
+# `antnode-emu --serve-many N --body mainnet --emu-uptime 86400` (the 47 KB bodies captured
+# from a mainnet node, a colony that has run a day), seeds a real SQLite colony database of N
+# running nodes pointing at those ports (node_cap = N: an idle cycle plans nothing), and
+# measures at each N, each run in a fresh child process on a fresh copy of the database:
+#   survey      wnm_survey::survey alone, in-process
+#   cycle       the idle cycle in-process: store open + read, sysinfo window over collect(),
+#               plan, save_survey
+#   wnm         the real binary: `wnm --dbpath DB -q`, one idle cycle, spawn to exit
+#   wnm-survey  `wnm --dbpath DB --force_action survey`
+#   wnm-report  `wnm --dbpath DB --force_action survey --report node-status`
+#   version     `wnm --version` (median of 21 runs; once)
+#   baseline    naive sequential one-connection-per-request survey of 200 nodes, scaled to N
+#   parse       parse_metrics on the 47 KB body N times
+# Figures: wall time, CPU time (user + system), peak RSS (in-process: VmHWM of the child;
+# wnm binary: getrusage(RUSAGE_CHILDREN) of the measuring child), emulator CPU; the median of
+# --repeat runs is shown.
 #
 # Usage: scripts/bench.sh [wnm-bench options]
 #   --sizes 1000,5000      node counts
-#   --phases survey,baseline
-#   --concurrency 64       requests in flight
-#   --metadata             read /metadata too
+#   --phases survey,cycle,wnm,wnm-survey,wnm-report,baseline,parse,version
+#   --concurrency 128      requests in flight (also the colony's survey_concurrency)
+#   --metadata             read /metadata too (survey phase)
 #   --body mainnet|0.4.11  body served
 #   --repeat 3             runs per phase and size
-# Targets (2 cores): N=1000 <= 0.5 s and <= 40 MB; N=5000 <= 2.5 s and <= 80 MB.
+# Targets (2 cores): idle cycle N=1000 <= 0.5 s and <= 40 MB; N=5000 <= 2.5 s and <= 80 MB;
+# `wnm --version` <= 10 ms. Figures measured here: docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -p wnm-testkit --bin antnode-emu --bin wnm-bench
+cargo build --release -p wnm-cli --bin wnm -p wnm-testkit --bin antnode-emu --bin wnm-bench
 target_dir="${CARGO_TARGET_DIR:-target}"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-exec "$target_dir/release/wnm-bench" "$@"
+exec "$target_dir/release/wnm-bench" --wnm "$target_dir/release/wnm" "$@"

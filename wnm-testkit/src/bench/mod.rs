@@ -1,13 +1,23 @@
-//! Benchmark plumbing: measuring a phase (wall, CPU, peak RSS) and the phases `wnm-bench`
-//! knows. Each phase runs in its own child process so its peak RSS is its own.
+//! Benchmark plumbing: measuring a phase (wall, CPU, peak RSS), the phases `wnm-bench` knows,
+//! and how a measuring child reports to the parent. Each phase runs in its own child process so
+//! its peak RSS is its own.
 //!
-//! To add a phase (e.g. the full idle cycle: machine metrics + survey + plan + store write),
-//! add an entry to [`phases`]: a name and a function that does the work for the given
-//! [`PhaseArgs`] and returns a one-line summary. `wnm-bench --phases survey,cycle` runs it.
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+//! - [`net`]: the survey alone, the parser alone, and a naive sequential baseline.
+//! - [`cycle`]: the idle cycle in-process (store, machine window over the survey, plan, write).
+//! - [`wnm_bin`]: the real `wnm` binary (an idle cycle, `--force_action survey`, a report,
+//!   `--version`), measured from outside with `getrusage(RUSAGE_CHILDREN)`.
+//! - [`colony`]: the seeded colony database those phases run against.
+//!
+//! To add a phase, add an entry to [`phases`]: a name and a function that does the work for
+//! the given [`PhaseArgs`] and returns a [`PhaseReport`].
+pub mod colony;
+pub mod cycle;
+pub mod net;
+pub mod wnm_bin;
+
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use wnm_survey::{Outcome, SurveyOptions, SurveyTarget, parse_metadata, parse_metrics, survey};
+use wnm_survey::SurveyTarget;
 
 /// What one phase cost.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -68,8 +78,8 @@ pub fn measure<T>(work: impl FnOnce() -> T) -> (T, Figures) {
     )
 }
 
-/// What a phase gets: the emulated nodes and the survey settings.
-#[derive(Debug, Clone)]
+/// What a phase gets: the emulated nodes, the survey settings, the seeded colony, the binary.
+#[derive(Debug, Clone, Default)]
 pub struct PhaseArgs {
     /// First metrics port of `antnode-emu --serve-many`.
     pub base_port: u16,
@@ -77,8 +87,12 @@ pub struct PhaseArgs {
     pub n: u16,
     /// Survey concurrency.
     pub concurrency: usize,
-    /// Read `/metadata` too.
+    /// Read `/metadata` too (survey phase).
     pub metadata: bool,
+    /// Directory of the seeded colony for `n` nodes ([`colony::seed`]).
+    pub colony: Option<PathBuf>,
+    /// The `wnm` binary.
+    pub wnm: Option<PathBuf>,
 }
 
 impl PhaseArgs {
@@ -87,6 +101,13 @@ impl PhaseArgs {
         (0..self.n)
             .map(|i| SurveyTarget::local(u32::from(i) + 1, self.base_port + i, self.metadata))
             .collect()
+    }
+
+    /// The seeded colony directory, or why there is none.
+    pub fn colony(&self) -> Result<&std::path::Path, String> {
+        self.colony
+            .as_deref()
+            .ok_or_else(|| "this phase needs a seeded colony (--colony)".to_string())
     }
 }
 
@@ -116,113 +137,49 @@ pub fn phases() -> Vec<Phase> {
     vec![
         Phase {
             name: "survey",
-            about: "wnm_survey::survey (hyper, bounded concurrency, 2 worker threads)",
-            run: survey_phase,
+            about: "wnm_survey::survey alone, in-process (hyper, bounded concurrency, 2 worker threads)",
+            run: net::survey_phase,
         },
         Phase {
-            name: "parse",
-            about: "wnm_survey::parse_metrics on the 47 KB mainnet body, N times, one thread, no IO",
-            run: parse_phase,
+            name: "cycle",
+            about: "idle cycle in-process: open store + read nodes, sysinfo window over collect(), plan, save_survey",
+            run: cycle::cycle_phase,
+        },
+        Phase {
+            name: "wnm",
+            about: "the wnm binary: one plain idle cycle (node_cap = N, plans nothing), start to exit",
+            run: wnm_bin::cycle_phase,
+        },
+        Phase {
+            name: "wnm-survey",
+            about: "the wnm binary: --force_action survey, start to exit",
+            run: wnm_bin::survey_phase,
+        },
+        Phase {
+            name: "wnm-report",
+            about: "the wnm binary: --force_action survey --report node-status, start to exit",
+            run: wnm_bin::report_phase,
+        },
+        Phase {
+            name: "version",
+            about: "the wnm binary: --version (median of 21 runs; N does not matter)",
+            run: wnm_bin::version_phase,
         },
         Phase {
             name: "baseline",
             about: "naive sequential survey, new connection per request (wnm 0.5.0's way)",
-            run: baseline_phase,
+            run: net::baseline_phase,
+        },
+        Phase {
+            name: "parse",
+            about: "wnm_survey::parse_metrics on the 47 KB mainnet body, N times, one thread, no IO",
+            run: net::parse_phase,
         },
     ]
 }
 
-fn survey_phase(args: &PhaseArgs) -> Result<PhaseReport, String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start tokio: {e}"))?;
-    let targets = args.targets();
-    let opts = SurveyOptions {
-        concurrency: args.concurrency,
-        ..SurveyOptions::default()
-    };
-    let (results, figures) = measure(|| runtime.block_on(survey(&targets, &opts)));
-    let answering = results
-        .iter()
-        .filter(|r| matches!(r.outcome, Outcome::Answering(_)))
-        .count();
-    let first_problem = results
-        .iter()
-        .find_map(|r| match &r.outcome {
-            Outcome::Answering(_) => None,
-            Outcome::NotAnswering { why } | Outcome::BadAnswer { why } => Some(why.clone()),
-        })
-        .map(|w| format!(" (first problem: {w})"))
-        .unwrap_or_default();
-    Ok(PhaseReport {
-        figures,
-        covered: args.n,
-        note: format!("{answering}/{} answering{first_problem}", results.len()),
-    })
-}
-
-fn parse_phase(args: &PhaseArgs) -> Result<PhaseReport, String> {
-    let body = crate::emu::template::METRICS_MAINNET.as_bytes();
-    let mut ok = 0u32;
-    let ((), figures) = measure(|| {
-        for _ in 0..args.n {
-            if std::hint::black_box(parse_metrics(std::hint::black_box(body))).is_ok() {
-                ok += 1;
-            }
-        }
-    });
-    let mb = f64::from(args.n) * body.len() as f64 / 1e6;
-    Ok(PhaseReport {
-        figures,
-        covered: args.n,
-        note: format!(
-            "{ok}/{} parsed, {:.0} MB/s",
-            args.n,
-            mb / figures.wall.as_secs_f64().max(1e-9)
-        ),
-    })
-}
-
 /// The first this many nodes are read by the baseline; its time is scaled to `n`.
 pub const BASELINE_SAMPLE: u16 = 200;
-
-fn baseline_phase(args: &PhaseArgs) -> Result<PhaseReport, String> {
-    let sample = args.n.min(BASELINE_SAMPLE);
-    let mut ok = 0u32;
-    let ((), figures) = measure(|| {
-        for i in 0..sample {
-            let port = args.base_port + i;
-            let md = naive_get(port, "/metadata").map(|b| parse_metadata(&b).is_ok());
-            let m = naive_get(port, "/metrics").map(|b| parse_metrics(&b).is_ok());
-            if matches!((md, m), (Some(true), Some(true))) {
-                ok += 1;
-            }
-        }
-    });
-    Ok(PhaseReport {
-        figures,
-        covered: sample,
-        note: format!("{ok}/{sample} answering"),
-    })
-}
-
-/// One GET over a fresh connection with `Connection: close`, reading to EOF.
-fn naive_get(port: u16, path: &str) -> Option<Vec<u8>> {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).ok()?;
-    let head_end = raw.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-    Some(raw.split_off(head_end))
-}
 
 /// Scale figures measured over `covered` nodes to `n` nodes (peak RSS unscaled).
 pub fn extrapolate(f: Figures, covered: u16, n: u16) -> Figures {
