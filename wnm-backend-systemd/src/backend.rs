@@ -5,7 +5,9 @@
 //!
 //! `daemon-reload` runs once per batch: writing or deleting a unit only marks the backend dirty;
 //! a start or restart reloads first if dirty (so a freshly written unit is never started from
-//! systemd's stale copy), and [`Backend::flush`] reloads if still dirty at the end.
+//! systemd's stale copy), and [`Backend::flush`] reloads if still dirty at the end. The executor
+//! lays out every new node of a cycle before it starts any, so k adds cost one reload, not k
+//! (`tests/reload_batch.rs` counts them).
 use crate::config::SystemdConfig;
 use crate::error::check;
 use crate::fs::{NodeFs, Privilege};
@@ -297,8 +299,16 @@ impl Backend for SystemdBackend {
         .await
     }
 
+    /// Stop, then `reset-failed`: a node that crash-looped (a bad upgrade under `Restart=always`)
+    /// has hit systemd's start rate limit, and without the reset the next start (the rollback's)
+    /// is refused with "start request repeated too quickly".
     async fn stop(&self, node: &Node) -> Result<()> {
-        self.stop_unit(node).await
+        self.stop_unit(node).await?;
+        let _ = self
+            .runner
+            .run(&self.systemctl.reset_failed(&Self::unit_name(node)))
+            .await;
+        Ok(())
     }
 
     async fn restart(&self, node: &Node) -> Result<()> {

@@ -164,6 +164,7 @@ async fn start_reloads_a_fresh_unit_first_and_never_touches_the_firewall() {
             "systemctl start antnode0001.service",
             "systemctl restart antnode0001.service",
             "systemctl stop antnode0001.service",
+            "systemctl reset-failed antnode0001.service",
         ],
         "the executor opens and closes ports, not the backend"
     );
