@@ -1,136 +1,297 @@
-//! The systemd backend against a real systemd: a Debian container with systemd as PID 1, the
-//! backend driven in `systemd+sudo` mode through `examples/systemd_driver`, nodes played by
-//! `antnode-emu`. Needs a Docker engine (the tests fail without one) and root for the first
-//! image build (`scripts/systemd-image.sh`).
+//! The real `wnm` binary against a real systemd: a Debian container with systemd as PID 1 and
+//! ufw enabled, wnm run inside it (`systemd+sudo` as root, `systemd+sudo` as an operator with
+//! passwordless sudo, `systemd+user` under a lingering user manager), `antnode-emu` as the node
+//! binary. Needs a Docker engine (the tests fail without one) and root for the first image build
+//! (`scripts/systemd-image.sh`). Each test prints `[timing]` lines.
+//!
+//! Machine pressure comes from a metrics override file (calm cpu, memory, disk and load, so the
+//! busy shared host does not decide the plan); the boot time is measured, so a restart of the
+//! container is a reboot to wnm.
 #![allow(clippy::disallowed_methods)] // test harness: `docker exec` from the host, see common/mod.rs
 
 mod common;
 
 use common::{Container, binaries, fixtures, image};
 use serde_json::Value;
-use std::time::Instant;
-use wnm_core::{Node, NodeStatus};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
-const DRIVER: &str = "/usr/local/bin/systemd_driver";
-const SOURCE: &str = "/usr/local/bin/antnode";
+const WNM: &str = "/usr/local/bin/wnm";
+/// The emulator, also `antnode_path` of the colonies.
+const EMU: &str = "/usr/local/bin/antnode";
+const METRICS: &str = "/etc/wnm-test-metrics.json";
+const CALM: &str = r#"{"cpu_percent": 5, "mem_percent": 10, "disk_percent": 10, "load_1": 0.1, "load_5": 0.1, "load_15": 0.1}"#;
 const WALLET: &str = "0x5c69a31F0c03ffc64aC203F6B67Cf9cC7ca93A93";
-const MACHINE: &str =
-    r#"{"no_upnp":true,"environment":"WNM_TEST_MARK=machine","start_args":"--relay"}"#;
 
-fn node(id: u32) -> Node {
-    Node {
-        id,
-        service_name: wnm_core::service_name(id),
-        port: 55000 + id as u16,
-        metrics_port: 13000 + id as u16,
-        rpc_port: 0,
-        root_dir: String::new(),
-        log_dir: String::new(),
-        binary: String::new(),
-        user: String::new(),
-        wallet: WALLET.into(),
-        network: "evm-arbitrum-one".into(),
-        version: None,
-        peer_id: None,
-        status: NodeStatus::Stopped,
-        status_changed_at: 0,
-        created_at: 0,
-        manager: "systemd+sudo".parse().unwrap(),
-        line: "antnode-0.4".into(),
-        container_id: None,
-        host: "127.0.0.1".into(),
-        environment: format!("NODE_MARK=n{id}"),
-        metrics: Default::default(),
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Who runs wnm in the container, and with what environment.
+struct Wnm<'a> {
+    c: &'a Container,
+    user: Option<&'a str>,
+    env: Vec<(&'a str, String)>,
+    extra: Vec<&'a str>,
+}
+
+impl<'a> Wnm<'a> {
+    /// wnm as root, like `sudo wnm` from root's cron.
+    fn root(c: &'a Container) -> Wnm<'a> {
+        Wnm {
+            c,
+            user: None,
+            env: vec![("HOME", "/root".into())],
+            extra: Vec::new(),
+        }
+    }
+
+    /// wnm as `user` (HOME /home/user, no XDG_RUNTIME_DIR: as cron runs it), with extra flags.
+    fn user(c: &'a Container, user: &'a str, extra: &[&'a str]) -> Wnm<'a> {
+        Wnm {
+            c,
+            user: Some(user),
+            env: vec![("HOME", format!("/home/{user}"))],
+            extra: extra.to_vec(),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> (bool, String, String) {
+        let mut argv = vec![WNM];
+        argv.extend_from_slice(args);
+        argv.extend_from_slice(&self.extra);
+        let mut env: Vec<(&str, &str)> = vec![
+            ("WNM_MACHINE_METRICS_OVERRIDE", METRICS),
+            ("WNM_UPGRADE_CONFIRM_SECS", "10"),
+        ];
+        env.extend(self.env.iter().map(|(k, v)| (*k, v.as_str())));
+        let out = self.c.exec_as(self.user, &env, &argv);
+        let (o, e) = (text(&out.stdout), text(&out.stderr));
+        eprintln!(
+            "$ wnm {}\n{o}{e}[exit {:?}]",
+            args.join(" "),
+            out.status.code()
+        );
+        (out.status.success(), o, e)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let (ok, o, e) = self.run(args);
+        assert!(ok, "wnm {args:?} failed: {o}{e}");
+        o
+    }
+
+    fn nodes(&self) -> Vec<Value> {
+        let s = self.ok(&["--report", "node-status-details", "--json", "-q"]);
+        match serde_json::from_str(&s).expect("report is JSON") {
+            Value::Array(v) => v,
+            other => panic!("not a list: {other}"),
+        }
+    }
+
+    fn statuses(&self) -> Vec<(String, String)> {
+        self.nodes()
+            .iter()
+            .map(|n| {
+                (
+                    n["service_name"]
+                        .as_str()
+                        .unwrap()
+                        .trim_end_matches(".service")
+                        .to_string(),
+                    n["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Run cycles (`wnm -v`) until `done(statuses)`; the outputs of the cycles run.
+    fn cycle_until(&self, max: usize, done: impl Fn(&[(String, String)]) -> bool) -> Vec<String> {
+        let mut outs = Vec::new();
+        for _ in 0..max {
+            outs.push(self.ok(&["-v"]));
+            if done(&self.statuses()) {
+                return outs;
+            }
+        }
+        panic!("not reached after {max} cycles: {:?}", self.statuses());
     }
 }
 
-fn driver(c: &Container, args: &[&str]) -> Value {
-    let mut argv = vec![DRIVER];
-    argv.extend_from_slice(args);
-    let out = c.exec_env(&[("WNM_DRIVER_MACHINE", MACHINE)], &argv);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "systemd_driver {} failed: {}{}",
-        args.first().unwrap_or(&""),
-        stdout,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("driver printed {stdout:?}: {e}"))
+fn all(s: &[(String, String)], n: usize, status: &str) -> bool {
+    s.len() == n && s.iter().all(|(_, st)| st == status)
 }
 
-fn json(n: &Node) -> String {
-    serde_json::to_string(n).unwrap()
+/// `systemctl show` properties of a unit.
+fn show(c: &Container, unit: &str) -> BTreeMap<String, String> {
+    c.sh_ok(&[
+        "systemctl",
+        "show",
+        "-p",
+        "User,MainPID,ActiveState,NRestarts,ExecMainStartTimestampMonotonic,LoadState",
+        unit,
+    ])
+    .lines()
+    .filter_map(|l| l.split_once('='))
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
 }
 
-fn status(c: &Container, n: &Node) -> (String, Option<u64>) {
-    let v = driver(c, &["status", &json(n)]);
-    (v["state"].as_str().unwrap().to_string(), v["pid"].as_u64())
+fn unit(id: u32) -> String {
+    format!("antnode{id:04}.service")
 }
 
-fn running_pid(c: &Container, n: &Node) -> u64 {
-    let (state, pid) = status(c, n);
-    assert_eq!(state, "running", "{} should run", n.service_name);
-    pid.expect("a running unit has a MainPID")
+/// The MainPID of a unit that must be active, owned by `user`.
+fn running_as(c: &Container, id: u32, user: &str) -> String {
+    let p = show(c, &unit(id));
+    assert_eq!(p["ActiveState"], "active", "{}: {p:?}", unit(id));
+    assert_ne!(p["MainPID"], "0");
+    let owner = c.sh_ok(&["ps", "-o", "user=", "-p", &p["MainPID"]]);
+    assert_eq!(owner.trim(), user, "{} process owner", unit(id));
+    p["MainPID"].clone()
 }
 
-fn ufw_rules(c: &Container) -> String {
-    c.sh_ok(&["ufw", "show", "added"])
+/// The ports of `ufw status` lines `PORT/udp ALLOW ...` (IPv4 rules; sorted, repeats kept).
+fn udp_rules(c: &Container) -> Vec<u16> {
+    let status = c.sh_ok(&["ufw", "status"]);
+    assert!(status.starts_with("Status: active"), "{status}");
+    let mut v: Vec<u16> = status
+        .lines()
+        .filter(|l| !l.contains("(v6)"))
+        .filter_map(|l| {
+            l.split_whitespace()
+                .next()?
+                .strip_suffix("/udp")?
+                .parse()
+                .ok()
+        })
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+/// How many `daemon-reload`s systemd has done since it booted.
+fn reloads(c: &Container) -> usize {
+    c.sh_ok(&["journalctl", "-b", "_PID=1", "-o", "cat", "--no-pager"])
+        .lines()
+        .filter(|l| l.trim() == "Reloading.")
+        .count()
+}
+
+fn exists(c: &Container, p: &str) -> bool {
+    c.exec(&["test", "-e", p]).status.success()
 }
 
 fn udp_bound(c: &Container, port: u16) -> bool {
     let out = c.exec(&["ss", "-Hlun", &format!("sport = :{port}")]);
-    !String::from_utf8_lossy(&out.stdout).trim().is_empty()
+    !text(&out.stdout).trim().is_empty()
+}
+
+/// A container with wnm, the emulator and the calm metrics file in place.
+fn host() -> (Container, Duration) {
+    let t = Instant::now();
+    let image = image();
+    let bins = binaries();
+    let c = Container::start(&image);
+    c.install(&bins.wnm, WNM);
+    c.install(&bins.emu, EMU);
+    c.write_file(METRICS, CALM);
+    c.sh_ok(&["chmod", "644", METRICS]);
+    (c, t.elapsed())
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
 }
 
 #[test]
-fn sudo_lifecycle_under_real_systemd() {
+fn wnm_runs_a_sudo_colony_under_real_systemd_through_a_reboot() {
     let t0 = Instant::now();
-    let image = image();
-    let bins = binaries();
-    let t_ready = t0.elapsed();
-    let c = Container::start(&image);
-    c.copy_in(&bins.driver, DRIVER);
-    c.copy_in(&bins.emu, SOURCE);
-    let t_started = t0.elapsed();
+    let (c, t_ready) = host();
+    let wnm = Wnm::root(&c);
+    // The host's own firewall rules and files, which wnm must never touch.
+    c.sh_ok(&["ufw", "allow", "22/tcp"]);
+    c.sh_ok(&["ufw", "allow", "60001/udp"]);
+    c.sh_ok(&["ufw", "--force", "enable"]);
+    c.sh_ok(&["mkdir", "-p", "/var/antctl/services/not-a-node"]);
+    c.write_file(
+        "/etc/systemd/system/keep.service",
+        "[Service]\nExecStart=/bin/true\n",
+    );
     assert!(
-        c.exec(&["id", "ant"]).status.code() != Some(0),
-        "the image must not have ant: the backend creates it"
+        !c.exec(&["id", "ant"]).status.success(),
+        "the image must not have ant: wnm creates it"
     );
 
-    // Node 3 lives under a path with a blank and a percent sign: quoting must survive systemd.
-    let mut nodes: Vec<Node> = (1..=3).map(node).collect();
-    nodes[2].root_dir = "/srv/ant nodes 100%/antnode0003".into();
-
-    // create: dirs, binary copy, unit, ant user; nothing started
-    for n in nodes.iter_mut() {
-        let created: Node =
-            serde_json::from_value(driver(&c, &["create", &json(n), SOURCE])).unwrap();
-        *n = created;
-    }
-    assert_eq!(nodes[0].root_dir, "/var/antctl/services/antnode0001");
-    assert_eq!(nodes[0].log_dir, "/var/log/antnode/antnode0001");
-    assert_eq!(nodes[0].binary, "/var/antctl/services/antnode0001/antnode");
-    assert_eq!(nodes[2].binary, "/srv/ant nodes 100%/antnode0003/antnode");
-    c.sh_ok(&["id", "ant"]);
-    let unit = c.sh_ok(&["cat", "/etc/systemd/system/antnode0001.service"]);
-    assert!(unit.contains("User=ant\n"), "{unit}");
-    assert!(
-        unit.contains("Environment=\"WNM_TEST_MARK=machine\"\nEnvironment=\"NODE_MARK=n1\"\n"),
-        "{unit}"
-    );
-    assert!(!unit.contains("[Install]"));
+    // 1. init, then cycles fill the colony to node_cap.
+    let t = Instant::now();
+    wnm.ok(&[
+        "--init",
+        "--process_manager",
+        "systemd+sudo",
+        "--rewards_address",
+        WALLET,
+        "--antnode_path",
+        EMU,
+        "--node_cap",
+        "3",
+        "--max_concurrent_starts",
+        "3",
+        "--max_concurrent_operations",
+        "3",
+        "--delay_start",
+        "0",
+        "--delay_remove",
+        "0",
+        "--no_upnp",
+        "--start_args=--relay",
+        "--environment",
+        "WNM_TEST_MARK=machine",
+    ]);
+    let before = reloads(&c);
+    let out = wnm.ok(&["-v"]);
+    assert_eq!(out.matches("done: add antnode").count(), 3, "{out}");
     assert_eq!(
-        c.sh_ok(&[
-            "stat",
-            "-c",
-            "%U %a",
-            "/var/antctl/services/antnode0001",
-            "/var/antctl/services/antnode0001/antnode"
-        ]),
-        "ant 755\nant 755\n"
+        reloads(&c) - before,
+        1,
+        "three units written in one cycle, one daemon-reload"
     );
-    // A real systemd with the ant user and the binaries in place accepts the generated units.
+    wnm.cycle_until(5, |s| all(s, 3, "RUNNING"));
+    for id in 1..=3u32 {
+        let pid = running_as(&c, id, "ant");
+        assert_eq!(show(&c, &unit(id))["User"], "ant");
+        let root = format!("/var/antctl/services/antnode{id:04}");
+        let cmdline = c.sh_ok(&["cat", &format!("/proc/{pid}/cmdline")]);
+        assert!(
+            cmdline.starts_with(&format!("{root}/antnode\0--no-upnp\0")),
+            "{cmdline:?}"
+        );
+        assert!(
+            cmdline.contains(&format!("\0--root-dir\0{root}\0")),
+            "{cmdline:?}"
+        );
+        assert!(
+            cmdline.ends_with("\0--relay\0evm-arbitrum-one\0"),
+            "{cmdline:?}"
+        );
+        let environ = c.sh_ok(&["cat", &format!("/proc/{pid}/environ")]);
+        assert!(environ.contains("WNM_TEST_MARK=machine\0"), "{environ:?}");
+        assert_eq!(
+            c.sh_ok(&[
+                "stat",
+                "-c",
+                "%U",
+                &root,
+                &format!("{root}/antnode"),
+                &format!("/var/log/antnode/antnode{id:04}")
+            ]),
+            "ant\nant\nant\n"
+        );
+        assert!(udp_bound(&c, 55000 + id as u16));
+    }
+    let unit1 = c.sh_ok(&["cat", "/etc/systemd/system/antnode0001.service"]);
+    assert!(unit1.contains("User=ant\n"), "{unit1}");
+    assert!(!unit1.contains("[Install]"), "{unit1}");
     c.sh_ok(&[
         "systemd-analyze",
         "verify",
@@ -138,204 +299,127 @@ fn sudo_lifecycle_under_real_systemd() {
         "/etc/systemd/system/antnode0002.service",
         "/etc/systemd/system/antnode0003.service",
     ]);
-    for n in &nodes {
-        assert_eq!(
-            status(&c, n).0,
-            "stopped",
-            "{} created, not started",
-            n.service_name
-        );
-    }
-    assert!(!ufw_rules(&c).contains("5500"), "no hole before start");
-
-    // start: services run as ant with the unit's arguments and environment; ports opened
-    for n in &nodes {
-        driver(&c, &["start", &json(n)]);
-    }
-    for n in &nodes {
-        let pid = running_pid(&c, n);
-        let user = c.sh_ok(&["ps", "-o", "user=", "-p", &pid.to_string()]);
-        assert_eq!(user.trim(), "ant");
-        c.wait_until(20, &format!("UDP port {} bound", n.port), |c| {
-            udp_bound(c, n.port)
-        });
-        let environ = c.sh_ok(&["cat", &format!("/proc/{pid}/environ")]);
-        assert!(environ.contains("WNM_TEST_MARK=machine\0"), "{environ:?}");
-        assert!(
-            environ.contains(&format!("NODE_MARK=n{}\0", n.id)),
-            "{environ:?}"
-        );
-        let cmdline = c.sh_ok(&["cat", &format!("/proc/{pid}/cmdline")]);
-        assert!(
-            cmdline.contains(&format!("\0--root-dir\0{}\0", n.root_dir)),
-            "{cmdline:?}"
-        );
-        assert!(
-            cmdline.starts_with(&format!("{}\0--no-upnp\0", n.binary)),
-            "{cmdline:?}"
-        );
-        assert!(
-            cmdline.ends_with("\0--relay\0evm-arbitrum-one\0"),
-            "{cmdline:?}"
-        );
-        assert!(ufw_rules(&c).contains(&format!("ufw allow {}/udp", n.port)));
-    }
-    c.wait_until(20, "node 3 wrote into its quoted root dir", |c| {
-        c.exec(&["test", "-f", "/srv/ant nodes 100%/antnode0003/secret-key"])
-            .status
-            .success()
-    });
-
-    // discover sees what it created, as systemd+sudo, running
-    let found: Vec<Node> = serde_json::from_value(driver(&c, &["discover"])).unwrap();
-    assert_eq!(found.len(), 3);
-    for (f, n) in found.iter().zip(&nodes) {
-        assert_eq!(
-            (f.id, f.port, f.metrics_port),
-            (n.id, n.port, n.metrics_port)
-        );
-        assert_eq!(
-            (&f.root_dir, &f.log_dir, &f.binary),
-            (&n.root_dir, &n.log_dir, &n.binary)
-        );
-        assert_eq!(f.manager.to_string(), "systemd+sudo");
-        assert_eq!(f.status, NodeStatus::Running);
-        assert_eq!(
-            f.environment,
-            format!("WNM_TEST_MARK=machine NODE_MARK=n{}", n.id)
-        );
-    }
-
-    // stop / start one node; the others keep running
-    let pid2 = running_pid(&c, &nodes[1]);
-    driver(&c, &["stop", &json(&nodes[0])]);
-    assert_eq!(status(&c, &nodes[0]).0, "stopped");
-    assert!(!ufw_rules(&c).contains("55001/udp"), "hole closed on stop");
-    assert_eq!(running_pid(&c, &nodes[1]), pid2);
-    driver(&c, &["start", &json(&nodes[0])]);
-    running_pid(&c, &nodes[0]);
-
-    // upgrade in place: stopped by the caller, binary replaced atomically (new inode), restarted
-    driver(&c, &["stop", &json(&nodes[1])]);
-    let inode = c.sh_ok(&["stat", "-c", "%i", &nodes[1].binary]);
-    driver(&c, &["upgrade", &json(&nodes[1]), SOURCE]);
-    assert_ne!(c.sh_ok(&["stat", "-c", "%i", &nodes[1].binary]), inode);
     assert_eq!(
-        c.sh_ok(&["stat", "-c", "%U", &nodes[1].binary]).trim(),
-        "ant"
+        udp_rules(&c),
+        [55001, 55002, 55003, 60001],
+        "one rule per node, plus the host's own"
     );
-    driver(&c, &["start", &json(&nodes[1])]);
-    assert_ne!(running_pid(&c, &nodes[1]), pid2);
-    let t_lifecycle = t0.elapsed();
+    let t_fill = t.elapsed();
 
-    // reboot: no [Install], so systemd leaves the nodes stopped; the backend reports that and
-    // starts them again (what wnm's next cycle does by its normal rules)
+    // 2. forced stop and start of one node; the others keep running.
+    let t = Instant::now();
+    let (p1, p3) = (running_as(&c, 1, "ant"), running_as(&c, 3, "ant"));
+    let p2 = running_as(&c, 2, "ant");
+    wnm.ok(&["--force_action", "stop", "--service_name", "antnode0002"]);
+    assert_eq!(show(&c, &unit(2))["ActiveState"], "inactive");
+    assert_eq!(wnm.statuses()[1].1, "STOPPED");
+    assert_eq!(udp_rules(&c), [55001, 55003, 60001], "hole closed on stop");
+    wnm.ok(&["--force_action", "start", "--service_name", "antnode0002"]);
+    assert_ne!(running_as(&c, 2, "ant"), p2, "a new process");
+    assert_eq!(udp_rules(&c), [55001, 55002, 55003, 60001]);
+    assert_eq!(
+        (running_as(&c, 1, "ant"), running_as(&c, 3, "ant")),
+        (p1, p3)
+    );
+    wnm.cycle_until(3, |s| all(s, 3, "RUNNING"));
+    let t_stop_start = t.elapsed();
+
+    // 3. reboot. The units have no [Install]: systemd leaves the nodes down, wnm's next cycle
+    // sees the new boot time, re-surveys (all STOPPED), and its rules start them again.
+    let t = Instant::now();
     c.restart();
-    for n in &nodes {
+    for id in 1..=3 {
+        let p = show(&c, &unit(id));
         assert_eq!(
-            status(&c, n).0,
-            "stopped",
-            "{} after reboot",
-            n.service_name
+            (p["ActiveState"].as_str(), p["MainPID"].as_str()),
+            ("inactive", "0"),
+            "systemd did not start {} by itself",
+            unit(id)
         );
     }
-    for n in &nodes {
-        driver(&c, &["start", &json(n)]);
-    }
-    for n in &nodes {
-        running_pid(&c, n);
-        c.wait_until(
-            20,
-            &format!("UDP port {} bound after reboot", n.port),
-            |c| udp_bound(c, n.port),
+    assert_eq!(
+        udp_rules(&c),
+        [55001, 55002, 55003, 60001],
+        "ufw keeps its rules over a reboot"
+    );
+    let out = wnm.ok(&["-v"]);
+    assert!(out.contains("system rebooted"), "{out}");
+    assert!(all(&wnm.statuses(), 3, "STOPPED"), "{:?}", wnm.statuses());
+    let outs = wnm.cycle_until(5, |s| all(s, 3, "RUNNING"));
+    for id in 1..=3 {
+        assert!(
+            outs.iter()
+                .any(|o| o.contains(&format!("done: start antnode{id:04}"))),
+            "started by wnm's rules: {outs:?}"
         );
+        running_as(&c, id, "ant");
+        c.wait_until(20, "UDP port bound after reboot", |c| {
+            udp_bound(c, 55000 + id as u16)
+        });
     }
-    let t_reboot = t0.elapsed();
+    assert_eq!(udp_rules(&c), [55001, 55002, 55003, 60001]);
+    let t_reboot = t.elapsed();
 
-    // remove: unit, root dir, log dir and the ufw rule go; nothing else
-    c.sh_ok(&[
-        "touch",
-        "/var/antctl/services/not-a-node",
-        "/etc/systemd/system/keep.service",
-    ]);
-    for n in &nodes {
-        driver(&c, &["remove", &json(n)]);
+    // 4. a lower node_cap removes the youngest node: stopped now, files gone a cycle later.
+    let t = Instant::now();
+    let out = wnm.ok(&["-v", "--node_cap", "2"]);
+    assert!(out.contains("remove antnode0003"), "{out}");
+    assert_eq!(wnm.statuses()[2].1, "REMOVING");
+    assert_eq!(show(&c, &unit(3))["ActiveState"], "inactive");
+    wnm.cycle_until(3, |s| s.len() == 2);
+    for p in [
+        "/etc/systemd/system/antnode0003.service",
+        "/var/antctl/services/antnode0003",
+        "/var/log/antnode/antnode0003",
+    ] {
+        assert!(!exists(&c, p), "{p} should be gone");
     }
-    for n in &nodes {
-        assert_eq!(status(&c, n).0, "missing");
+    assert_eq!(show(&c, &unit(3))["LoadState"], "not-found");
+    assert_eq!(udp_rules(&c), [55001, 55002, 60001]);
+    let t_remove = t.elapsed();
+
+    // 5. teardown: every node, unit, dir and node rule goes; nothing else.
+    let t = Instant::now();
+    wnm.ok(&["--force_action", "teardown", "--confirm"]);
+    assert!(wnm.statuses().is_empty());
+    let units = c.sh_ok(&["ls", "/etc/systemd/system"]);
+    assert!(!units.contains("antnode"), "{units}");
+    for id in 1..=3u32 {
         for p in [
-            format!("/etc/systemd/system/{}.service", n.service_name),
-            n.root_dir.clone(),
-            n.log_dir.clone(),
+            format!("/var/antctl/services/antnode{id:04}"),
+            format!("/var/log/antnode/antnode{id:04}"),
         ] {
-            assert!(
-                !c.exec(&["test", "-e", &p]).status.success(),
-                "{p} should be gone"
-            );
+            assert!(!exists(&c, &p), "{p} should be gone");
         }
-        let load = c.sh_ok(&[
-            "systemctl",
-            "show",
-            "-p",
-            "LoadState",
-            &format!("{}.service", n.service_name),
-        ]);
-        assert_eq!(
-            load.trim(),
-            "LoadState=not-found",
-            "daemon-reload ran after removal"
-        );
+        assert_eq!(show(&c, &unit(id))["LoadState"], "not-found");
     }
-    let rules = ufw_rules(&c);
-    assert!(!rules.contains("5500"), "{rules}");
+    assert_eq!(udp_rules(&c), [60001], "the host's own udp rule survives");
+    assert!(
+        c.sh_ok(&["ufw", "status"]).contains("22/tcp"),
+        "the host's ssh rule survives"
+    );
+    assert!(exists(&c, "/var/antctl/services/not-a-node"));
+    assert!(exists(&c, "/etc/systemd/system/keep.service"));
     assert!(
         !c.exec(&["pgrep", "-u", "ant"]).status.success(),
         "no node process left"
     );
-    c.sh_ok(&["test", "-e", "/var/antctl/services/not-a-node"]);
-    c.sh_ok(&["test", "-e", "/etc/systemd/system/keep.service"]);
-    c.sh_ok(&["test", "-d", "/srv/ant nodes 100%"]);
-    let found: Vec<Node> = serde_json::from_value(driver(&c, &["discover"])).unwrap();
-    assert!(found.is_empty(), "{found:?}");
-
+    let t_teardown = t.elapsed();
     eprintln!(
-        "[timing] image+binaries {:.1} s, container up {:.1} s, lifecycle {:.1} s, reboot+restart {:.1} s, total {:.1} s",
-        t_ready.as_secs_f64(),
-        (t_started - t_ready).as_secs_f64(),
-        (t_lifecycle - t_started).as_secs_f64(),
-        (t_reboot - t_lifecycle).as_secs_f64(),
-        t0.elapsed().as_secs_f64()
+        "[timing] sudo colony: image+binaries+container {}, init+fill {}, stop/start {}, reboot+restart {}, remove {}, teardown {}, total {}",
+        secs(t_ready),
+        secs(t_fill),
+        secs(t_stop_start),
+        secs(t_reboot),
+        secs(t_remove),
+        secs(t_teardown),
+        secs(t0.elapsed())
     );
 }
 
-fn main_pid_and_start(c: &Container, unit: &str) -> (String, String) {
-    let out = c.sh_ok(&[
-        "systemctl",
-        "show",
-        "-p",
-        "MainPID",
-        "-p",
-        "ExecMainStartTimestampMonotonic",
-        "-p",
-        "NRestarts",
-        unit,
-    ]);
-    let pid = out
-        .lines()
-        .find_map(|l| l.strip_prefix("MainPID="))
-        .unwrap()
-        .to_string();
-    (pid, out)
-}
-
-#[test]
-fn anm_host_is_read_and_its_running_node_left_alone() {
-    let t0 = Instant::now();
-    let image = image();
-    let bins = binaries();
-    let c = Container::start(&image);
-    c.copy_in(&bins.driver, DRIVER);
-    // An anm-shaped host: ant user, anm's unit, config, cron job, script, marker files.
+/// An anm-shaped host: the `ant` user, two of anm's units (`fixtures/anm/antnode0001.service`
+/// and the same for node 2) running the emulator, anm's config, script and cron job.
+fn anm_host(c: &Container) {
     c.sh_ok(&[
         "useradd",
         "--system",
@@ -345,25 +429,23 @@ fn anm_host_is_read_and_its_running_node_left_alone() {
         "/usr/sbin/nologin",
         "ant",
     ]);
-    c.sh_ok(&[
-        "mkdir",
-        "-p",
-        "/var/antctl/services/antnode0001",
-        "/var/log/antnode/antnode0001",
-        "/etc/cron.d",
-    ]);
-    c.copy_in(&bins.emu, "/var/antctl/services/antnode0001/antnode");
-    c.sh_ok(&[
-        "chown",
-        "-R",
-        "ant:ant",
-        "/var/antctl/services/antnode0001",
-        "/var/log/antnode/antnode0001",
-    ]);
-    c.copy_in(
-        &fixtures().join("anm/antnode0001.service"),
-        "/etc/systemd/system/antnode0001.service",
-    );
+    let unit1 = std::fs::read_to_string(fixtures().join("anm/antnode0001.service")).unwrap();
+    for id in 1..=2u32 {
+        let name = format!("antnode{id:04}");
+        let (root, logs) = (
+            format!("/var/antctl/services/{name}"),
+            format!("/var/log/antnode/{name}"),
+        );
+        c.sh_ok(&["mkdir", "-p", &root, &logs]);
+        c.sh_ok(&["cp", EMU, &format!("{root}/antnode")]);
+        c.sh_ok(&["chown", "-R", "ant:ant", &root, &logs]);
+        let text = unit1
+            .replace("antnode0001", &name)
+            .replace("55001", &format!("{}", 55000 + id))
+            .replace("13001", &format!("{}", 13000 + id));
+        c.write_file(&format!("/etc/systemd/system/{name}.service"), &text);
+    }
+    c.sh_ok(&["mkdir", "-p", "/etc/cron.d"]);
     c.copy_in(&fixtures().join("anm/config"), "/var/antctl/config");
     c.write_file("/var/antctl/system", "");
     c.write_file(
@@ -372,86 +454,205 @@ fn anm_host_is_read_and_its_running_node_left_alone() {
     );
     c.write_file("/usr/bin/anms.sh", "#!/bin/bash\nntpr=55\n");
     c.sh_ok(&["systemctl", "daemon-reload"]);
-    c.sh_ok(&["systemctl", "start", "antnode0001.service"]);
-    c.wait_until(20, "anm's node bound its port", |c| udp_bound(c, 55001));
-    let (pid, before) = main_pid_and_start(&c, "antnode0001.service");
-    assert_ne!(pid, "0");
-
-    // anm mid-run: refused, but its cron job is already off so the next try succeeds
-    c.write_file("/var/antctl/block", "");
-    let out = c.exec(&[DRIVER, "anm"]);
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("anm is running"),
-        "{out:?}"
-    );
-    c.sh_ok(&["test", "-f", "/etc/cron.d/anm.disabled-by-wnm"]);
-    c.sh_ok(&["rm", "/var/antctl/block"]);
-
-    let host = driver(&c, &["anm"]);
-    assert_eq!(host["port_start"], 55);
-    assert_eq!(host["node_cap"], 20);
-    assert_eq!(host["delay_start"], 300, "5 minutes in anm's config");
-    let nodes: Vec<Node> = serde_json::from_value(host["nodes"].clone()).unwrap();
-    assert_eq!(nodes.len(), 1);
-    let n = &nodes[0];
-    assert_eq!((n.id, n.port, n.metrics_port), (1, 55001, 13001));
-    assert_eq!(n.status, NodeStatus::Running);
-    assert_eq!(n.manager.to_string(), "systemd+sudo");
-    assert_eq!(n.wallet, WALLET);
-    assert_eq!(n.environment, "ANT_LOG=ant_evm=error");
-
-    let found: Vec<Node> = serde_json::from_value(driver(&c, &["discover"])).unwrap();
-    assert_eq!(found.len(), 1);
-    assert_eq!(found[0].status, NodeStatus::Running);
-    assert_eq!(found[0].root_dir, "/var/antctl/services/antnode0001");
-    assert_eq!(
-        driver(&c, &["status", &json(&found[0])])["pid"].as_u64(),
-        pid.parse().ok()
-    );
-
-    // Reading and discovering never restarted it.
-    let (pid_after, after) = main_pid_and_start(&c, "antnode0001.service");
-    assert_eq!(pid_after, pid);
-    assert_eq!(after, before);
-    assert!(after.contains("NRestarts=0"), "{after}");
-    eprintln!(
-        "[timing] anm test total {:.1} s",
-        t0.elapsed().as_secs_f64()
-    );
+    for id in 1..=2 {
+        c.sh_ok(&["systemctl", "start", &unit(id)]);
+        c.wait_until(20, "anm's node bound its port", |c| {
+            udp_bound(c, 55000 + id as u16)
+        });
+    }
 }
 
-/// The driver as `alice` in user mode, with no `XDG_RUNTIME_DIR` (as under cron).
-fn user_driver(c: &Container, args: &[&str]) -> Value {
-    let mut argv = vec![DRIVER];
-    argv.extend_from_slice(args);
-    let out = c.exec_as(
-        Some("alice"),
-        &[
-            ("HOME", "/home/alice"),
-            ("WNM_DRIVER_MANAGER", "systemd+user"),
-        ],
-        &argv,
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "systemd_driver {} as alice failed: {}{}",
-        args.first().unwrap_or(&""),
-        stdout,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("driver printed {stdout:?}: {e}"))
+/// What shows a restart: pid, restart count, start time.
+fn run_identity(c: &Container, id: u32) -> (String, String, String) {
+    let p = show(c, &unit(id));
+    (
+        p["MainPID"].clone(),
+        p["NRestarts"].clone(),
+        p["ExecMainStartTimestampMonotonic"].clone(),
+    )
 }
 
 #[test]
-fn user_mode_under_a_lingering_user_manager() {
+fn anm_host_taken_over_by_wnm_without_a_restart() {
     let t0 = Instant::now();
-    let image = image();
-    let bins = binaries();
-    let c = Container::start(&image);
-    c.copy_in(&bins.driver, DRIVER);
-    c.copy_in(&bins.emu, SOURCE);
+    let (c, t_ready) = host();
+    let wnm = Wnm::root(&c);
+    anm_host(&c);
+    let before: Vec<_> = (1..=2).map(|id| run_identity(&c, id)).collect();
+    for (pid, restarts, _) in &before {
+        assert_ne!(pid, "0");
+        assert_eq!(restarts, "0");
+    }
+    let cron = c.sh_ok(&["cat", "/etc/cron.d/anm"]);
+
+    // anm mid-run: the takeover is refused and changes nothing.
+    let t = Instant::now();
+    c.write_file("/var/antctl/block", "");
+    let (ok, _, err) = wnm.run(&["--init", "--migrate_anm", "--antnode_path", EMU]);
+    assert!(!ok);
+    assert!(err.contains("anm is running"), "{err}");
+    assert_eq!(
+        c.sh_ok(&["cat", "/etc/cron.d/anm"]),
+        cron,
+        "cron job in place"
+    );
+    assert!(!exists(&c, "/etc/cron.d/anm.disabled-by-wnm"));
+    assert!(!exists(&c, "/var/antctl/colony.db"), "no database made");
+    c.sh_ok(&["rm", "/var/antctl/block"]);
+
+    // anm done: taken over, cron job disabled, both nodes imported running.
+    let out = wnm.ok(&["--init", "--migrate_anm", "--antnode_path", EMU]);
+    assert!(
+        out.contains("took over 2 anm node(s) (2 running, none restarted)"),
+        "{out}"
+    );
+    assert!(!exists(&c, "/etc/cron.d/anm"), "anm's cron job is off");
+    assert_eq!(
+        c.sh_ok(&["cat", "/etc/cron.d/anm.disabled-by-wnm"]),
+        cron,
+        "kept, renamed"
+    );
+    let nodes = wnm.nodes();
+    assert_eq!(nodes.len(), 2);
+    for (n, id) in nodes.iter().zip(1..=2u32) {
+        assert_eq!(n["status"], "RUNNING", "{n}");
+        assert_eq!(n["manager"], "systemd+sudo");
+        assert_eq!(n["port"], (55000 + id).to_string());
+        assert_eq!(n["metrics_port"], (13000 + id).to_string());
+        assert_eq!(n["wallet"], WALLET);
+    }
+    let t_takeover = t.elapsed();
+
+    // One cycle manages them: surveyed, none restarted, none lost.
+    let t = Instant::now();
+    let out = wnm.ok(&["-v"]);
+    let s = wnm.statuses();
+    assert!(s.len() >= 2, "{s:?}");
+    for (name, status) in &s[..2] {
+        assert_eq!(status, "RUNNING", "{name}: {out}");
+    }
+    let after: Vec<_> = (1..=2).map(|id| run_identity(&c, id)).collect();
+    assert_eq!(after, before, "same pid, no restart, same start time");
+    let versions: Vec<String> = wnm
+        .nodes()
+        .iter()
+        .take(2)
+        .map(|n| n["version"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(versions, ["0.4.11", "0.4.11"], "surveyed");
+    let t_cycle = t.elapsed();
+    eprintln!(
+        "[timing] anm takeover: image+binaries+container {}, refused+takeover {}, first cycle {}, total {}",
+        secs(t_ready),
+        secs(t_takeover),
+        secs(t_cycle),
+        secs(t0.elapsed())
+    );
+}
+
+/// A node binary "release" for the operator's colony: a script that runs the emulator as
+/// `version` (with extra emulator flags), installed at `path` for `owner`.
+fn release(c: &Container, path: &str, owner: &str, version: &str, extra: &str) {
+    c.write_file(
+        path,
+        &format!("#!/bin/sh\nexec {EMU} --emu-version {version} {extra} \"$@\"\n"),
+    );
+    c.sh_ok(&["chown", owner, path]);
+    c.sh_ok(&["chmod", "755", path]);
+}
+
+#[test]
+fn an_operator_with_sudo_upgrades_and_rolls_back_nodes_it_cannot_write() {
+    let t0 = Instant::now();
+    let (c, t_ready) = host();
+    c.sh_ok(&["useradd", "--create-home", "op"]);
+    c.write_file("/etc/sudoers.d/op", "op ALL=(ALL) NOPASSWD:ALL\n");
+    c.sh_ok(&["chmod", "440", "/etc/sudoers.d/op"]);
+    c.sh_ok(&["mkdir", "-p", "/home/op/bin"]);
+    c.sh_ok(&["chown", "op:op", "/home/op/bin"]);
+    let antnode = "/home/op/bin/antnode";
+    release(&c, antnode, "op", "0.4.11", "");
+    let wnm = Wnm::user(&c, "op", &["--dbpath", "/home/op/colony.db"]);
+
+    let t = Instant::now();
+    wnm.ok(&[
+        "--init",
+        "--process_manager",
+        "systemd+sudo",
+        "--rewards_address",
+        WALLET,
+        "--antnode_path",
+        antnode,
+        "--node_cap",
+        "1",
+        "--delay_start",
+        "0",
+        "--delay_upgrade",
+        "0",
+    ]);
+    wnm.cycle_until(4, |s| all(s, 1, "RUNNING"));
+    running_as(&c, 1, "ant");
+    let root = "/var/antctl/services/antnode0001";
+    assert!(
+        !c.exec_as(Some("op"), &[], &["touch", &format!("{root}/x")])
+            .status
+            .success(),
+        "op cannot write the node's dir: only sudo can"
+    );
+    let t_fill = t.elapsed();
+
+    // an upgrade: the old binary is kept through sudo, the new one confirmed, the copy dropped
+    let t = Instant::now();
+    release(&c, antnode, "op", "0.4.12", "");
+    let outs = wnm.cycle_until(4, |s| all(s, 1, "RUNNING"));
+    assert!(
+        outs.iter().any(|o| o.contains("done: upgrade antnode0001")),
+        "{outs:?}"
+    );
+    assert_eq!(wnm.nodes()[0]["version"], "0.4.12");
+    assert!(!exists(&c, &format!("{root}/antnode.wnm-previous")));
+    assert_eq!(
+        c.sh_ok(&["stat", "-c", "%U", &format!("{root}/antnode")])
+            .trim(),
+        "ant"
+    );
+    let t_upgrade = t.elapsed();
+
+    // an upgrade to a release that cannot start is rolled back to the kept binary
+    let t = Instant::now();
+    release(&c, antnode, "op", "0.4.13", "--emu-refuse-start");
+    let (ok, out, _) = wnm.run(&["-v"]);
+    assert!(!ok, "a failed upgrade is a failed run");
+    assert!(out.contains("old binary restored"), "{out}");
+    running_as(&c, 1, "ant");
+    assert!(
+        c.sh_ok(&["cat", &format!("{root}/antnode")])
+            .contains("0.4.12"),
+        "the 0.4.12 release is back in place"
+    );
+    assert!(!exists(&c, &format!("{root}/antnode.wnm-previous")));
+    release(&c, antnode, "op", "0.4.12", "");
+    wnm.cycle_until(3, |s| all(s, 1, "RUNNING"));
+    assert_eq!(wnm.nodes()[0]["version"], "0.4.12");
+    let t_rollback = t.elapsed();
+
+    wnm.ok(&["--force_action", "teardown", "--confirm"]);
+    assert!(!exists(&c, root));
+    assert!(!exists(&c, "/etc/systemd/system/antnode0001.service"));
+    eprintln!(
+        "[timing] operator with sudo: image+binaries+container {}, init+fill {}, upgrade {}, failed upgrade rolled back {}, total {}",
+        secs(t_ready),
+        secs(t_fill),
+        secs(t_upgrade),
+        secs(t_rollback),
+        secs(t0.elapsed())
+    );
+}
+
+#[test]
+fn user_mode_colony_under_a_lingering_user_manager() {
+    let t0 = Instant::now();
+    let (c, t_ready) = host();
     c.sh_ok(&["useradd", "--create-home", "alice"]);
     c.sh_ok(&["loginctl", "enable-linger", "alice"]);
     let uid = c.sh_ok(&["id", "-u", "alice"]).trim().to_string();
@@ -460,57 +661,63 @@ fn user_mode_under_a_lingering_user_manager() {
             .status
             .success()
     });
-
-    let mut n = node(5);
-    n.manager = "systemd+user".parse().unwrap();
-    let n: Node = serde_json::from_value(user_driver(&c, &["create", &json(&n), SOURCE])).unwrap();
-    assert_eq!(
-        n.root_dir,
-        "/home/alice/.local/share/autonomi/node/antnode0005"
-    );
-    assert_eq!(
-        n.log_dir,
-        "/home/alice/.local/share/autonomi/logs/antnode0005"
-    );
-    assert_eq!(n.user, "alice");
-    let unit = c.sh_ok(&[
-        "cat",
-        "/home/alice/.config/systemd/user/antnode0005.service",
+    c.sh_ok(&["ufw", "--force", "enable"]);
+    let wnm = Wnm::user(&c, "alice", &[]);
+    let t = Instant::now();
+    wnm.ok(&[
+        "--init",
+        "--process_manager",
+        "systemd+user",
+        "--rewards_address",
+        WALLET,
+        "--antnode_path",
+        EMU,
+        "--node_cap",
+        "1",
+        "--delay_start",
+        "0",
     ]);
-    assert!(!unit.contains("User="), "{unit}");
-
-    user_driver(&c, &["start", &json(&n)]);
-    let st = user_driver(&c, &["status", &json(&n)]);
-    assert_eq!(st["state"], "running", "{st}");
-    let pid = st["pid"].as_u64().unwrap().to_string();
-    assert_eq!(c.sh_ok(&["ps", "-o", "user=", "-p", &pid]).trim(), "alice");
-    c.wait_until(20, "UDP port 55005 bound", |c| udp_bound(c, 55005));
-    assert!(
-        !ufw_rules(&c).contains("55005"),
-        "user mode never touches the firewall"
+    wnm.cycle_until(4, |s| all(s, 1, "RUNNING"));
+    let n = &wnm.nodes()[0];
+    let root = "/home/alice/.local/share/autonomi/node/antnode0001";
+    assert_eq!(n["root_dir"], root);
+    assert_eq!(n["manager"], "systemd+user");
+    let unit_file = "/home/alice/.config/systemd/user/antnode0001.service";
+    assert!(!c.sh_ok(&["cat", unit_file]).contains("User="));
+    let runtime = format!("/run/user/{uid}");
+    let shown = c.exec_as(
+        Some("alice"),
+        &[("XDG_RUNTIME_DIR", runtime.as_str())],
+        &[
+            "systemctl",
+            "--user",
+            "show",
+            "-p",
+            "MainPID,ActiveState",
+            "antnode0001.service",
+        ],
     );
-    let found: Vec<Node> = serde_json::from_value(user_driver(&c, &["discover"])).unwrap();
-    assert_eq!(found.len(), 1);
-    assert_eq!(found[0].manager.to_string(), "systemd+user");
-    assert_eq!(found[0].status, NodeStatus::Running);
-
-    user_driver(&c, &["stop", &json(&n)]);
-    assert_eq!(user_driver(&c, &["status", &json(&n)])["state"], "stopped");
-    user_driver(&c, &["remove", &json(&n)]);
-    assert_eq!(user_driver(&c, &["status", &json(&n)])["state"], "missing");
-    for p in [
-        "/home/alice/.config/systemd/user/antnode0005.service",
-        &n.root_dir,
-        &n.log_dir,
-    ] {
-        assert!(
-            !c.exec(&["test", "-e", p]).status.success(),
-            "{p} should be gone"
-        );
-    }
-    c.sh_ok(&["test", "-d", "/home/alice/.local/share/autonomi/node"]);
+    let shown = text(&shown.stdout);
+    assert!(shown.contains("ActiveState=active"), "{runtime}: {shown}");
+    let pid = shown
+        .lines()
+        .find_map(|l| l.strip_prefix("MainPID="))
+        .unwrap()
+        .to_string();
+    assert_eq!(c.sh_ok(&["ps", "-o", "user=", "-p", &pid]).trim(), "alice");
+    assert_eq!(
+        udp_rules(&c),
+        Vec::<u16>::new(),
+        "user mode never touches ufw"
+    );
+    wnm.ok(&["--force_action", "teardown", "--confirm"]);
+    assert!(!exists(&c, unit_file));
+    assert!(!exists(&c, root));
+    assert!(!c.exec(&["kill", "-0", &pid]).status.success());
     eprintln!(
-        "[timing] user-mode test total {:.1} s",
-        t0.elapsed().as_secs_f64()
+        "[timing] user mode: image+binaries+container {}, init+fill+teardown {}, total {}",
+        secs(t_ready),
+        secs(t.elapsed()),
+        secs(t0.elapsed())
     );
 }

@@ -1,6 +1,10 @@
 //! Harness for tests against a real systemd: builds the `wnm-systemd` image
-//! (`scripts/systemd-image.sh`), builds the binaries to copy in (the systemd test driver and the
+//! (`scripts/systemd-image.sh`), builds the binaries to copy in (the real `wnm` and the
 //! `antnode-emu` node emulator), starts a container with systemd as PID 1, and runs commands in it.
+//!
+//! The binaries are built on the host and copied in as they are: the host and the image are both
+//! Debian bookworm (glibc 2.36). [`Container::install`] runs each copied binary once in the
+//! container, so a host whose glibc is newer than the image's fails there, saying so.
 //!
 //! This is test harness, not product code: it spawns `docker`, `bash` and `cargo` on the host
 //! directly (hence the `disallowed_methods` allowances). A missing Docker engine FAILS the tests.
@@ -97,8 +101,8 @@ pub fn image() -> String {
 /// Binaries copied into containers.
 #[derive(Debug, Clone)]
 pub struct Binaries {
-    /// `examples/systemd_driver`.
-    pub driver: PathBuf,
+    /// `wnm` (wnm-cli, default features: setsid and systemd backends).
+    pub wnm: PathBuf,
     /// `antnode-emu` from wnm-testkit.
     pub emu: PathBuf,
 }
@@ -136,17 +140,14 @@ pub fn cargo_artifact(select: &[&str], relative_path: &str) -> PathBuf {
     path
 }
 
-/// Build the systemd test driver and the node emulator (debug; the host is Debian bookworm like
-/// the image, so they run there as they are).
+/// Build `wnm` and the node emulator (debug or release as the test; the host is Debian bookworm
+/// like the image, so they run there as they are: see [`Container::install`]).
 pub fn binaries() -> Binaries {
     static BINS: OnceLock<Binaries> = OnceLock::new();
     BINS.get_or_init(|| {
         let t = Instant::now();
         let b = Binaries {
-            driver: cargo_artifact(
-                &["-p", "wnm-backend-systemd", "--example", "systemd_driver"],
-                "examples/systemd_driver",
-            ),
+            wnm: cargo_artifact(&["-p", "wnm-cli", "--bin", "wnm"], "wnm"),
             emu: cargo_artifact(
                 &["-p", "wnm-testkit", "--bin", "antnode-emu"],
                 "antnode-emu",
@@ -306,6 +307,25 @@ impl Container {
             host.display(),
             text(&out.stderr)
         );
+    }
+
+    /// Copy a host binary in and run it once with `--version`: a binary that cannot run there
+    /// (e.g. built against a newer glibc than the image's) fails here, naming both glibcs.
+    pub fn install(&self, host: &Path, dest: &str) {
+        self.copy_in(host, dest);
+        let out = self.exec(&[dest, "--version"]);
+        if !out.status.success() {
+            let image_glibc = text(&self.exec(&["ldd", "--version"]).stdout);
+            let host_glibc = run(Command::new("ldd").arg("--version")).stdout;
+            panic!(
+                "{} does not run in the container ({}{}); image: {}; host: {}. Build the test binaries on a host with the image's glibc (Debian bookworm) or older",
+                host.display(),
+                text(&out.stdout),
+                text(&out.stderr),
+                image_glibc.lines().next().unwrap_or("?"),
+                text(&host_glibc).lines().next().unwrap_or("?"),
+            );
+        }
     }
 
     /// Write `contents` to `dest` in the container (through a host temp file).
