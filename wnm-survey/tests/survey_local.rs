@@ -1,9 +1,12 @@
-//! The survey against small in-process HTTP servers on 127.0.0.1 for the cases the emulator
-//! does not produce: a server that closes after each answer, and `/metadata` failing alone.
+//! The survey against small in-process HTTP servers and sockets on 127.0.0.1 for the cases the
+//! emulator does not produce: a server that closes after each answer, `/metadata` failing alone,
+//! requests in flight counted at the server, and a connection the kernel never completes.
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use wnm_survey::{MetadataReading, Outcome, SurveyOptions, SurveyTarget, survey};
 
 const METRICS: &str = include_str!("../../wnm-testkit/fixtures/antnode-0.4.7-mainnet/metrics.txt");
@@ -118,4 +121,112 @@ async fn a_body_over_the_limit_is_a_bad_answer() {
 #[tokio::test]
 async fn an_empty_survey_is_empty() {
     assert!(survey(&[], &SurveyOptions::default()).await.is_empty());
+}
+
+/// Answers `/metrics` after holding each request `hold`, counting requests in flight (from the
+/// request head read to the answer written) and remembering the most at once.
+async fn counting_server(hold: Duration) -> (SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let most2 = most.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let (in_flight, most) = (in_flight.clone(), most2.clone());
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(hold).await;
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                let out = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/openmetrics-text;charset=utf-8;version=1.0.0\r\ncontent-length: {}\r\n\r\n{METRICS}",
+                    METRICS.len()
+                );
+                let _ = s.write_all(out.as_bytes()).await;
+                // Keep the connection until the client closes it.
+                while let Ok(n) = s.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (addr, most)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_more_than_concurrency_requests_are_in_flight() {
+    let (addr, most) = counting_server(Duration::from_millis(300)).await;
+    let targets: Vec<SurveyTarget> = (1..=20)
+        .map(|id| SurveyTarget {
+            read_metadata: false,
+            ..target(id, addr)
+        })
+        .collect();
+    let opts = SurveyOptions {
+        concurrency: 5,
+        timeout: Duration::from_secs(5),
+        ..SurveyOptions::default()
+    };
+    let results = survey(&targets, &opts).await;
+    assert!(
+        results.iter().all(|r| r.outcome.reading().is_some()),
+        "{results:?}"
+    );
+    // Requests are held 300 ms, so the five tasks overlap: exactly five at once, never six.
+    assert_eq!(
+        most.load(Ordering::SeqCst),
+        5,
+        "most requests in flight at once"
+    );
+}
+
+/// A listener that never accepts, its accept queue filled: the kernel drops further SYNs, so a
+/// new connection neither completes nor is refused (the connect deadline is what ends it).
+async fn full_backlog() -> (SocketAddr, tokio::net::TcpListener, Vec<TcpStream>) {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..64 {
+        match tokio::time::timeout(Duration::from_millis(300), TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => fillers.push(s),
+            Ok(Err(e)) => panic!("filling the backlog: {e}"),
+            Err(_) => return (addr, listener, fillers),
+        }
+    }
+    panic!("the accept queue of a backlog-1 listener took 64 connections");
+}
+
+#[tokio::test]
+async fn a_connection_that_never_completes_costs_the_connect_timeout_not_the_whole_timeout() {
+    let (addr, _listener, fillers) = full_backlog().await;
+    assert!(!fillers.is_empty());
+    let opts = SurveyOptions {
+        timeout: Duration::from_secs(4),
+        connect_timeout: Duration::from_millis(400),
+        ..SurveyOptions::default()
+    };
+    let r = survey(&[target(1, addr)], &opts).await.remove(0);
+    assert!(
+        matches!(&r.outcome, Outcome::NotAnswering { why } if why.contains("no connection")),
+        "{r:?}"
+    );
+    assert!(r.elapsed >= Duration::from_millis(400), "{:?}", r.elapsed);
+    assert!(
+        r.elapsed < Duration::from_secs(2),
+        "ended by the connect deadline (400 ms), not the 4 s timeout: {:?}",
+        r.elapsed
+    );
 }
