@@ -56,6 +56,12 @@ impl<'a> Wnm<'a> {
         }
     }
 
+    /// Also set `key=value` on every run.
+    fn with_env(mut self, key: &'a str, value: &str) -> Wnm<'a> {
+        self.env.push((key, value.to_string()));
+        self
+    }
+
     fn run(&self, args: &[&str]) -> (bool, String, String) {
         let mut argv = vec![WNM];
         argv.extend_from_slice(args);
@@ -476,7 +482,9 @@ fn run_identity(c: &Container, id: u32) -> (String, String, String) {
 fn anm_host_taken_over_by_wnm_without_a_restart() {
     let t0 = Instant::now();
     let (c, t_ready) = host();
-    let wnm = Wnm::root(&c);
+    // The operator turned the firewall off the old way: no rule is made for a node wnm adds.
+    let wnm = Wnm::root(&c).with_env("WNM_FIREWALL_DISABLED", "1");
+    c.sh_ok(&["ufw", "--force", "enable"]);
     anm_host(&c);
     let before: Vec<_> = (1..=2).map(|id| run_identity(&c, id)).collect();
     for (pid, restarts, _) in &before {
@@ -540,6 +548,11 @@ fn anm_host_taken_over_by_wnm_without_a_restart() {
         .map(|n| n["version"].as_str().unwrap_or("").to_string())
         .collect();
     assert_eq!(versions, ["0.4.11", "0.4.11"], "surveyed");
+    if s.len() == 3 {
+        assert!(out.contains("done: add antnode0003"), "{out}");
+        running_as(&c, 3, "ant");
+    }
+    assert_eq!(udp_rules(&c), Vec::<u16>::new(), "WNM_FIREWALL_DISABLED=1");
     let t_cycle = t.elapsed();
     eprintln!(
         "[timing] anm takeover: image+binaries+container {}, refused+takeover {}, first cycle {}, total {}",
@@ -590,8 +603,10 @@ fn an_operator_with_sudo_upgrades_and_rolls_back_nodes_it_cannot_write() {
         "--delay_upgrade",
         "0",
     ]);
+    c.sh_ok(&["ufw", "--force", "enable"]);
     wnm.cycle_until(4, |s| all(s, 1, "RUNNING"));
     running_as(&c, 1, "ant");
+    assert_eq!(udp_rules(&c), [55001], "opened through sudo ufw");
     let root = "/var/antctl/services/antnode0001";
     assert!(
         !c.exec_as(Some("op"), &[], &["touch", &format!("{root}/x")])
@@ -636,9 +651,15 @@ fn an_operator_with_sudo_upgrades_and_rolls_back_nodes_it_cannot_write() {
     assert_eq!(wnm.nodes()[0]["version"], "0.4.12");
     let t_rollback = t.elapsed();
 
+    assert_eq!(
+        udp_rules(&c),
+        [55001],
+        "one rule, after upgrades and a rollback"
+    );
     wnm.ok(&["--force_action", "teardown", "--confirm"]);
     assert!(!exists(&c, root));
     assert!(!exists(&c, "/etc/systemd/system/antnode0001.service"));
+    assert_eq!(udp_rules(&c), Vec::<u16>::new());
     eprintln!(
         "[timing] operator with sudo: image+binaries+container {}, init+fill {}, upgrade {}, failed upgrade rolled back {}, total {}",
         secs(t_ready),
