@@ -161,6 +161,13 @@ fn killed_in_the_middle_of_upgrades_the_upgrade_is_finished() {
     assert_eq!(versions(&c), ["0.4.12", "0.4.12", "0.4.12"]);
     assert_eq!(count(&c.statuses(), "RUNNING"), 3);
     assert!(kept_binaries(&c).is_empty(), "{:?}", kept_binaries(&c));
+    let h = wnm_tests::assert_history_sentences(&c);
+    assert!(
+        h.iter().any(|e| e
+            .reason
+            .starts_with("recover antnode0001: an upgrade was cut short")),
+        "{h:#?}"
+    );
 }
 
 #[test]

@@ -317,6 +317,19 @@ impl Colony {
     /// Start `wnm ARGS` with `WNM_FAULT_PAUSE=point`, wait until it reports that it paused
     /// there, and SIGKILL it: the state a crash at that line leaves behind.
     pub fn kill_at(&self, point: &str, args: &[&str]) {
+        let mut child = self.pause_at(point, args);
+        let _ = child.kill(); // SIGKILL
+        let status = child.wait().expect("reaping wnm");
+        eprintln!("$ wnm {} -- SIGKILLed at {point}", args.join(" "));
+        assert!(
+            std::os::unix::process::ExitStatusExt::signal(&status).is_some(),
+            "wnm died of a signal"
+        );
+    }
+
+    /// Start `wnm ARGS` with `WNM_FAULT_PAUSE=point` and return it once it has paused there
+    /// (it then sleeps, holding the run lock, until killed).
+    pub fn pause_at(&self, point: &str, args: &[&str]) -> std::process::Child {
         use std::io::BufRead;
         let mut cmd = self.command(args);
         cmd.env("WNM_FAULT_PAUSE", point)
@@ -342,18 +355,19 @@ impl Colony {
             let _ = tx.send(Err(seen));
         });
         let reached = rx.recv_timeout(Duration::from_secs(120));
-        let _ = child.kill(); // SIGKILL
-        let status = child.wait().expect("reaping wnm");
         match reached {
-            Ok(Ok(())) => {}
-            Ok(Err(seen)) => panic!("wnm {args:?} ended ({status}) before {point}:\n{seen}"),
-            Err(_) => panic!("wnm {args:?} did not reach {point} within 120 s"),
+            Ok(Ok(())) => child,
+            Ok(Err(seen)) => {
+                let _ = child.kill();
+                let status = child.wait().expect("reaping wnm");
+                panic!("wnm {args:?} ended ({status}) before {point}:\n{seen}")
+            }
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("wnm {args:?} did not reach {point} within 120 s")
+            }
         }
-        eprintln!("$ wnm {} -- SIGKILLed at {point}", args.join(" "));
-        assert!(
-            std::os::unix::process::ExitStatusExt::signal(&status).is_some(),
-            "wnm died of a signal"
-        );
     }
 
     /// Node dirs under node_storage.
@@ -492,4 +506,55 @@ pub fn cmdline(pid: u32) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The colony's node history (newest first), read with wnm's own store.
+pub fn history(c: &Colony) -> Vec<wnm_store::HistoryEntry> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let s = wnm_store::Store::open(&c.db).await.unwrap();
+        let h = s.history(None, 100_000).await.unwrap();
+        s.close().await.unwrap();
+        h
+    })
+}
+
+/// Every history reason but the survey's own (`survey`) is a sentence naming its cause:
+/// `<action> <node>: <cause of two words or more>` (`resurvey: <cause>` has no node).
+/// Returns the history.
+pub fn assert_history_sentences(c: &Colony) -> Vec<wnm_store::HistoryEntry> {
+    let h = history(c);
+    for e in &h {
+        let r = e.reason.as_str();
+        if r == "survey" {
+            continue;
+        }
+        let (head, cause) = r
+            .split_once(": ")
+            .unwrap_or_else(|| panic!("history reason without a cause: {r:?}"));
+        let mut w = head.split_whitespace();
+        let verb = w.next().unwrap_or("");
+        assert!(
+            [
+                "add", "start", "stop", "upgrade", "remove", "delete", "settle", "resurvey",
+                "recover", "imported"
+            ]
+            .contains(&verb),
+            "history reason {r:?}"
+        );
+        if verb != "resurvey" && verb != "imported" {
+            assert!(
+                w.next().is_some_and(|n| n.starts_with("antnode")),
+                "history reason names no node: {r:?}"
+            );
+        }
+        assert!(
+            cause.split_whitespace().count() >= 2,
+            "too short a cause: {r:?}"
+        );
+    }
+    h
 }

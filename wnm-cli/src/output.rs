@@ -35,6 +35,87 @@ pub fn print_plan(plan: &Plan, header: &str) {
     }
 }
 
+/// The planner's inputs in a few lines (`--show_decisions`): the machine figures against the
+/// thresholds they are compared with, the node population, the binary and the reboot facts.
+pub fn render_inputs(
+    m: &MachineMetrics,
+    nodes: &[wnm_core::Node],
+    binary: Option<&wnm_core::Version>,
+    machine: &wnm_core::Machine,
+) -> String {
+    let f = |v: f64| {
+        let r = (v * 100.0).round() / 100.0;
+        if r.fract() == 0.0 {
+            format!("{r:.0}")
+        } else {
+            format!("{r}")
+        }
+    };
+    let mut by_status: Vec<(wnm_core::NodeStatus, usize)> = Vec::new();
+    for n in nodes {
+        match by_status.iter_mut().find(|(s, _)| *s == n.status) {
+            Some((_, c)) => *c += 1,
+            None => by_status.push((n.status, 1)),
+        }
+    }
+    by_status.sort_by_key(|(s, _)| s.as_str());
+    let statuses = if by_status.is_empty() {
+        "none".to_string()
+    } else {
+        by_status
+            .iter()
+            .map(|(s, c)| format!("{s} {c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = String::from("inputs:\n");
+    out.push_str(&format!(
+        "  cpu {}% (add below {}, stop above {}); mem {}% (add below {}, stop above {}); disk {}% (add below {}, remove above {})\n",
+        f(m.cpu_percent),
+        machine.cpu_less_than,
+        machine.cpu_remove,
+        f(m.mem_percent),
+        machine.mem_less_than,
+        machine.mem_remove,
+        f(m.disk_percent),
+        machine.hd_less_than,
+        machine.hd_remove,
+    ));
+    out.push_str(&format!(
+        "  load {} {} {} (add below {}, stop above {}); disk io {}/{} B/s, net io {}/{} B/s (read/write)\n",
+        f(m.load_1),
+        f(m.load_5),
+        f(m.load_15),
+        f(machine.desired_load_average),
+        f(machine.max_load_average_allowed),
+        m.hdio_read_bps,
+        m.hdio_write_bps,
+        m.netio_read_bps,
+        m.netio_write_bps,
+    ));
+    out.push_str(&format!(
+        "  nodes {} (node_cap {}): {statuses}; binary {}\n",
+        nodes.len(),
+        machine.node_cap,
+        binary.map_or_else(|| "unknown".to_string(), |v| v.to_string()),
+    ));
+    out.push_str(&format!(
+        "  boot time {} vs last run end {} ({}); in flight at most {} (starts {}, upgrades {}, removals {})\n",
+        m.boot_time,
+        machine.last_stopped_at,
+        if m.boot_time > machine.last_stopped_at {
+            "rebooted since"
+        } else {
+            "no reboot"
+        },
+        machine.max_concurrent_operations,
+        machine.max_concurrent_starts,
+        machine.max_concurrent_upgrades,
+        machine.max_concurrent_removals,
+    ));
+    out
+}
+
 /// Print executed steps.
 pub fn print_outcomes(outcomes: &[Outcome]) {
     for o in outcomes {
@@ -97,8 +178,13 @@ impl Progress {
 
     /// One more done.
     pub fn tick(&self) {
+        self.advance(1);
+    }
+
+    /// `n` more done.
+    pub fn advance(&self, n: usize) {
         if let Some(b) = &self.bar {
-            b.inc(1);
+            b.inc(n as u64);
         }
     }
 

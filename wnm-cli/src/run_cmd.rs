@@ -2,7 +2,9 @@
 //! `--init`, a `--report`, or a `--force_action` in place of the planned cycle.
 //! Exit codes: 0 done, 1 runtime failure, 2 bad usage or configuration.
 use crate::args::RunArgs;
-use crate::output::{Progress, Verbosity, print_outcomes, print_plan, render_metrics};
+use crate::output::{
+    Progress, Verbosity, print_outcomes, print_plan, render_inputs, render_metrics,
+};
 use crate::wire::{expand, no_home, node_user, sampler, wire};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -323,6 +325,7 @@ async fn main_job(args: RunArgs, opened: &mut Option<Store>) -> Result<ExitCode>
         return report(&mut cycle, r, &opts, &machine).await;
     }
 
+    let inputs_machine = cycle.machine.clone();
     let report = cycle.run(&copts).await?;
     if opts.show_machine_metrics {
         print!(
@@ -338,7 +341,21 @@ async fn main_job(args: RunArgs, opened: &mut Option<Store>) -> Result<ExitCode>
     if let Some(p) = report.binary.problem() {
         eprintln!("wnm: {p}");
     }
+    if opts.show_decisions {
+        print!(
+            "{}",
+            render_inputs(
+                &report.collected.metrics,
+                &report.collected.nodes,
+                report.binary.version(),
+                &inputs_machine,
+            )
+        );
+    }
     if opts.dry_run || opts.show_decisions || say.verbose > 0 {
+        for r in &report.recovery {
+            println!("{}{r}", if opts.dry_run { "would " } else { "" });
+        }
         print_plan(
             &report.plan,
             if opts.dry_run {
@@ -349,7 +366,11 @@ async fn main_job(args: RunArgs, opened: &mut Option<Store>) -> Result<ExitCode>
         );
     }
     for d in &report.dropped {
-        eprintln!("wnm: skipped {d}");
+        if opts.dry_run {
+            eprintln!("wnm: a real run would skip {d}");
+        } else {
+            eprintln!("wnm: skipped {d}");
+        }
     }
     if say.normal() {
         print_outcomes(&report.outcomes);
@@ -377,12 +398,21 @@ pub(crate) async fn init(
             .into_iter()
             .filter(|n| !known.contains(&n.id))
             .collect();
+        // In about twenty transactions, so the bar moves; a run killed midway imports the
+        // rest when run again (known nodes are skipped).
         let bar = Progress::new(new.len(), "importing", opts.quiet);
-        if !opts.dry_run {
-            cycle
-                .store
-                .insert_nodes(&new, "imported by wnm --init --import", cycle.clock.now())
-                .await?;
+        for chunk in new.chunks(new.len().div_ceil(20).max(1)) {
+            if !opts.dry_run {
+                cycle
+                    .store
+                    .insert_nodes(
+                        chunk,
+                        "imported: found by wnm --init --import (its node dir, process or unit)",
+                        cycle.clock.now(),
+                    )
+                    .await?;
+            }
+            bar.advance(chunk.len());
         }
         bar.finish();
         let highest = new.iter().map(|n| n.id).max();

@@ -109,7 +109,7 @@ pub struct CycleReport {
     pub recovery: Vec<String>,
     /// How each executed step went, recoveries first (empty on a dry run).
     pub outcomes: Vec<Outcome>,
-    /// Steps dropped because the binary is missing.
+    /// Steps dropped because the binary is missing (on a dry run: still in the plan, but a real run would drop them).
     pub dropped: Vec<String>,
 }
 
@@ -286,7 +286,8 @@ impl Cycle {
                 if needs_binary {
                     dropped.push(format!("{s} (not done: {problem})"));
                 }
-                !needs_binary
+                // A dry run still shows the whole plan; `dropped` says what a real run skips.
+                !needs_binary || opts.dry_run
             });
         }
         let recovery: Vec<String> = recovery.iter().map(Recovery::render).collect();
