@@ -24,6 +24,9 @@
 #   --metadata             read /metadata too (survey phase)
 #   --body mainnet|0.4.11  body served
 #   --repeat 3             runs per phase and size
+#   --report-dir DIR       keep the node-status report wnm printed (DIR/node-status-N.txt)
+# Issue #4's `wnm --force_action survey --report node-status` on 1,000 emulated nodes:
+#   scripts/bench.sh --sizes 1000 --phases wnm-report --report-dir /tmp
 # Targets (2 cores): idle cycle N=1000 <= 0.5 s and <= 40 MB; N=5000 <= 2.5 s and <= 80 MB;
 # `wnm --version` <= 10 ms. Figures measured here: docs/benchmarks.md.
 set -euo pipefail

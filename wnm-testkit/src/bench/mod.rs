@@ -93,6 +93,8 @@ pub struct PhaseArgs {
     pub colony: Option<PathBuf>,
     /// The `wnm` binary.
     pub wnm: Option<PathBuf>,
+    /// Where the report phase saves the report it printed (`node-status-N.txt`).
+    pub report_dir: Option<PathBuf>,
 }
 
 impl PhaseArgs {

@@ -123,6 +123,10 @@ pub fn report_phase(args: &PhaseArgs) -> Result<PhaseReport, String> {
         args,
         &["--force_action", "survey", "--report", "node-status"],
     )?;
+    if let Some(dir) = &args.report_dir {
+        let file = dir.join(format!("node-status-{}.txt", args.n));
+        std::fs::write(&file, &out).map_err(|e| format!("{}: {e}", file.display()))?;
+    }
     let rows = out.lines().filter(|l| l.contains("antnode")).count();
     let running_rows = out
         .lines()

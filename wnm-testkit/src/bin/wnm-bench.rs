@@ -45,6 +45,9 @@ struct Args {
     /// The wnm binary (default: $WNM_BIN, else next to wnm-bench).
     #[arg(long)]
     wnm: Option<PathBuf>,
+    /// Save the report the wnm-report phase printed to DIR/node-status-N.txt.
+    #[arg(long)]
+    report_dir: Option<PathBuf>,
     /// Internal: run one phase in this process and print its figures.
     #[arg(long, hide = true)]
     child: Option<String>,
@@ -87,6 +90,7 @@ fn run_child(args: &Args, name: &str) -> Result<(), String> {
         metadata: args.metadata,
         colony: args.colony.clone(),
         wnm: args.wnm.clone(),
+        report_dir: args.report_dir.clone(),
     })?;
     println!("{}", encode(&report));
     Ok(())
@@ -123,6 +127,9 @@ fn child_run(
     }
     if let Some(w) = wnm {
         cmd.arg("--wnm").arg(w);
+    }
+    if let Some(d) = &args.report_dir {
+        cmd.arg("--report-dir").arg(d);
     }
     let mut child = cmd
         .spawn()
