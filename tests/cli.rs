@@ -408,12 +408,18 @@ fn every_forced_action() {
     c.ok(&["--force_action", "remove", "--service_name", "2"]);
     assert_eq!(names(&c), ["antnode0001", "antnode0003"]);
     assert!(!exists(&root2));
+    let out = c.ok(&["--force_action", "remove", "--count", "1"]);
+    assert!(
+        out.contains("delete antnode0003"),
+        "the youngest goes: {out}"
+    );
+    assert_eq!(names(&c), ["antnode0001"]);
 
     // teardown: refused without --confirm (exit 2, nothing touched), then everything goes
     let out = c.run(&["--force_action", "teardown"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--confirm"), "{}", stderr(&out));
-    assert_eq!(c.statuses().len(), 2);
+    assert_eq!(c.statuses().len(), 1);
     assert_eq!(c.node_processes().len(), 1);
 
     // The history the executor wrote: every reason names the action, the node and the cause.

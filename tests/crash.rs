@@ -137,6 +137,10 @@ fn killed_in_the_middle_of_upgrades_the_upgrade_is_finished() {
     assert_eq!(c.statuses()[0].1, "RUNNING", "the row still says RUNNING");
     assert_eq!(c.node_processes().len(), 2, "antnode0001 is down");
     assert_eq!(kept_binaries(&c).len(), 1, "its old binary is kept");
+    let out = c.ok(&["--dry_run"]);
+    assert!(out.contains("would recover antnode0001"), "{out}");
+    assert_eq!(kept_binaries(&c).len(), 1, "a dry run recovers nothing");
+    assert_eq!(c.node_processes().len(), 2);
     let out = c.ok(&["-v"]);
     assert!(out.contains("recover antnode0001"), "{out}");
     assert!(out.contains("now running 0.4.12"), "{out}");
