@@ -80,3 +80,56 @@ pub async fn recover(executor: &Executor, todo: &[Recovery]) -> Vec<Outcome> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::executor::backup_path;
+    use crate::reports::tests_support::node;
+
+    #[test]
+    fn only_nodes_with_a_kept_binary_and_the_right_history_are_recovered() {
+        let dir = std::env::temp_dir().join(format!("wnm-recover-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut nodes = Vec::new();
+        let mut before = HashMap::new();
+        // (now, before the survey, kept binary?)
+        let cases = [
+            ("STOPPED", NodeStatus::Running, true), // 1: upgrade cut short -> resume
+            ("RUNNING", NodeStatus::Running, true), // 2: runs anyway -> forget
+            ("STOPPED", NodeStatus::Stopped, true), // 3: a start that upgrades first -> its start does it
+            ("STOPPED", NodeStatus::Running, false), // 4: a plain stop found -> nothing
+            ("REMOVING", NodeStatus::Removing, true), // 5: going anyway -> nothing
+            ("STOPPED", NodeStatus::Upgrading, true), // 6: resume
+        ];
+        for (i, (now, was, kept)) in cases.iter().enumerate() {
+            let id = i as u32 + 1;
+            let mut n = node(id, now, 0);
+            n.binary = dir
+                .join(format!("antnode{id}"))
+                .to_string_lossy()
+                .into_owned();
+            if *kept {
+                std::fs::write(backup_path(&n.binary), b"old").unwrap();
+            }
+            before.insert(id, *was);
+            nodes.push(n);
+        }
+        let got = recoveries(&nodes, &before);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(
+            got,
+            vec![
+                Recovery::ResumeUpgrade(1),
+                Recovery::ForgetKept(2),
+                Recovery::ResumeUpgrade(6)
+            ]
+        );
+        assert!(
+            got[0]
+                .render()
+                .starts_with("recover antnode0001: an upgrade was cut short")
+        );
+        assert_eq!(got[1].node(), 2);
+    }
+}
