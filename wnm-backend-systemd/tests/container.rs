@@ -68,7 +68,7 @@ impl<'a> Wnm<'a> {
         argv.extend_from_slice(&self.extra);
         let mut env: Vec<(&str, &str)> = vec![
             ("WNM_MACHINE_METRICS_OVERRIDE", METRICS),
-            ("WNM_UPGRADE_CONFIRM_SECS", "10"),
+            ("WNM_UPGRADE_CONFIRM_SECS", "5"),
         ];
         env.extend(self.env.iter().map(|(k, v)| (*k, v.as_str())));
         let out = self.c.exec_as(self.user, &env, &argv);

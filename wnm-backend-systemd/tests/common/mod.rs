@@ -121,6 +121,22 @@ pub fn cargo_artifact(select: &[&str], relative_path: &str) -> PathBuf {
         .to_path_buf();
     let target_dir = profile_dir.parent().expect("target dir").to_path_buf();
     let mut cmd = Command::new(&cargo);
+    // Run it with the environment scripts/test.sh built with, not the test's: cargo gives a
+    // test `CARGO_MANIFEST_DIR`, `CARGO_PKG_*` and the like, which would make this build differ.
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy();
+        if k == "OUT_DIR"
+            || k == "CARGO_MANIFEST_DIR"
+            || k == "CARGO_MANIFEST_PATH"
+            || k == "CARGO_CRATE_NAME"
+            || k == "CARGO_PRIMARY_PACKAGE"
+            || k == "CARGO_TARGET_TMPDIR"
+            || k.starts_with("CARGO_PKG_")
+            || k.starts_with("CARGO_BIN_")
+        {
+            cmd.env_remove(k.as_ref());
+        }
+    }
     cmd.arg("build")
         .args(select)
         .arg("--target-dir")
@@ -146,12 +162,12 @@ pub fn binaries() -> Binaries {
     static BINS: OnceLock<Binaries> = OnceLock::new();
     BINS.get_or_init(|| {
         let t = Instant::now();
+        // `--workspace --bins` is what scripts/test.sh builds first: the same feature set, so in
+        // CI this is a no-op (`-p wnm-cli` alone would unify features differently and rebuild).
+        let select = ["--workspace", "--bins"];
         let b = Binaries {
-            wnm: cargo_artifact(&["-p", "wnm-cli", "--bin", "wnm"], "wnm"),
-            emu: cargo_artifact(
-                &["-p", "wnm-testkit", "--bin", "antnode-emu"],
-                "antnode-emu",
-            ),
+            wnm: cargo_artifact(&select, "wnm"),
+            emu: cargo_artifact(&select, "antnode-emu"),
         };
         eprintln!(
             "[harness] binaries built in {:.1} s",
