@@ -229,13 +229,14 @@ async fn converted_colony_is_fully_usable() {
     let dir = tempfile::tempdir().unwrap();
     let path = python_colony(dir.path());
     let store = Store::open(&path).await.unwrap();
+    // After the conversion's own history rows, which carry the wall-clock time of the takeover.
+    let later = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        + 100;
     let n = store
-        .set_status(
-            4,
-            NodeStatus::Running,
-            "started by the planner",
-            1_795_400_000,
-        )
+        .set_status(4, NodeStatus::Running, "started by the planner", later)
         .await
         .unwrap();
     assert_eq!(n.status, NodeStatus::Running);
@@ -246,10 +247,7 @@ async fn converted_colony_is_fully_usable() {
     six.metrics_port = 13006;
     six.rpc_port = 30006;
     six.status = NodeStatus::Stopped;
-    store
-        .insert_node(&six, "added", 1_795_400_001)
-        .await
-        .unwrap();
+    store.insert_node(&six, "added", later + 1).await.unwrap();
     assert_eq!(store.node(6).await.unwrap(), Some(six));
     let mut m = store.machine().await.unwrap().unwrap();
     m.highest_node_id_used = Some(6);
