@@ -16,6 +16,8 @@ pub fn registry() -> Registry {
     wnm_backend_setsid::register(&mut r);
     #[cfg(feature = "systemd")]
     wnm_backend_systemd::register(&mut r);
+    #[cfg(feature = "launchd")]
+    wnm_backend_launchd::register(&mut r);
     r
 }
 

@@ -340,3 +340,36 @@ pub fn job(text: &str) -> Result<Job, String> {
         throttle: n("ThrottleInterval", 10),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_job_in_any_spelling() {
+        let text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n<plist version=\"1.0\">\n<!-- c -->\n<dict>\n\t<key>KeepAlive</key>\n\t<true></true>\n\t<key>Label</key>\n\t<string>com.autonomi.antnode-1</string>\n\t<key>ProgramArguments</key>\n\t<array>\n\t\t<string>/a&amp;b/antnode</string>\n\t\t<string>&lt;&#62;&#x27;&quot;</string>\n\t\t<string><![CDATA[x<y]]></string>\n\t</array>\n\t<key>EnvironmentVariables</key>\n\t<dict><key>K</key><string>v</string></dict>\n\t<key>RunAtLoad</key>\n\t<true/>\n\t<key>ExitTimeOut</key>\n\t<integer>3</integer>\n\t<key>Extra</key>\n\t<array/>\n</dict>\n</plist>\n";
+        let j = job(text).unwrap();
+        assert_eq!(j.label, "com.autonomi.antnode-1");
+        assert_eq!(j.program, ["/a&b/antnode", "<>'\"", "x<y"]);
+        assert!(j.keep_alive && j.run_at_load);
+        assert_eq!(j.env.get("K").map(String::as_str), Some("v"));
+        assert_eq!((j.exit_timeout, j.throttle), (3, 10));
+    }
+
+    #[test]
+    fn refuses_what_launchd_refuses() {
+        for bad in [
+            "",
+            "<plist><dict><key>Label</key><string>x</string></dict></plist>",
+            "<plist><dict><key>Program</key><string>/x</string></dict></plist>",
+            "<plist><dict><key>Label</key><string>x</string><key>Program</key><string>/x</string>",
+            "<plist><dict><string>x</string></dict></plist>",
+            "<plist><dict><key>Label</key><string>a&b</string><key>Program</key><string>/x</string></dict></plist>",
+            "<plist><array/></plist>",
+            "<plist><dict/></plist><x/>",
+        ] {
+            assert!(job(bad).is_err(), "{bad}");
+        }
+        assert!(job("<plist><dict><key>Label</key><string>x</string><key>Program</key><string>/x</string></dict></plist>").is_ok());
+    }
+}
