@@ -461,6 +461,14 @@ fn a_held_lock_is_a_runtime_failure() {
     );
     // A dry run does not need the lock.
     assert!(c.run(&["--dry_run"]).status.success());
+    // Nor does a report that changes nothing (NTracking's influx cron line meets wnm's own run),
+    // but a report that would store a changed setting waits its turn like any writer.
+    let out = c.run(&["--report", "influx-resources"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nodes_totals"));
+    let out = c.run(&["--report", "node-status", "--node_cap", "9"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("another wnm run is in progress"));
     first.kill().unwrap();
     first.wait().unwrap();
     // The killed holder does not block the next run.

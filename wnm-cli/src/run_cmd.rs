@@ -170,7 +170,11 @@ async fn main_job(args: RunArgs, opened: &mut Option<Store>) -> Result<ExitCode>
         (Some(_), Some(dir)) if !dir.as_os_str().is_empty() => dir.join("wnm_active.lock"),
         _ => paths.lock_file.clone(),
     };
-    let _lock = if opts.dry_run {
+    // A report that changes nothing reads beside a running cycle (SQLite WAL readers never block
+    // the writer): NTracking's influx cron line must not fail every time it meets wnm's own cron
+    // run. It takes the lock only when it has something to write (a migration, a changed setting).
+    let read_only_report = opts.report.is_some() && opts.force_action.is_none() && !opts.init;
+    let mut lock = if opts.dry_run || read_only_report {
         None
     } else {
         Some(RunLock::acquire(&lock_file)?)
@@ -228,6 +232,14 @@ async fn main_job(args: RunArgs, opened: &mut Option<Store>) -> Result<ExitCode>
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     }
+    if lock.is_none()
+        && !opts.dry_run
+        && Store::inspect(&db_path, &Default::default())
+            .await?
+            .needs_migration()
+    {
+        lock = Some(RunLock::acquire(&lock_file)?);
+    }
     let store = Store::open(&db_path).await?;
     *opened = Some(store.clone());
     if let Some(b) = store.backup_path()
@@ -273,8 +285,12 @@ async fn main_job(args: RunArgs, opened: &mut Option<Store>) -> Result<ExitCode>
         }
     }
     if stored.as_ref() != Some(&machine) {
+        if lock.is_none() && !opts.dry_run {
+            lock = Some(RunLock::acquire(&lock_file)?);
+        }
         store.save_machine(&machine).await?;
     }
+    let _lock = lock;
     if opts.show_machine_config {
         print!(
             "{}",
