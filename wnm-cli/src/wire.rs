@@ -18,6 +18,8 @@ pub fn registry() -> Registry {
     wnm_backend_systemd::register(&mut r);
     #[cfg(feature = "launchd")]
     wnm_backend_launchd::register(&mut r);
+    #[cfg(feature = "docker")]
+    wnm_backend_docker::register(&mut r);
     r
 }
 

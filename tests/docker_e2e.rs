@@ -1,0 +1,102 @@
+//! End to end in `docker+user` mode: the real `wnm` binary fills a colony to its node_cap
+//! across several pods (two nodes per container), every node answers on 127.0.0.1, a lost
+//! database is rebuilt from the pods (`--init --import`), and a teardown leaves no container
+//! and no node dir behind.
+#![allow(clippy::disallowed_methods)]
+
+mod docker_harness;
+
+use docker_harness::{ContainerGuard, colony_containers, http_get, install_emulator, pod_image};
+use std::time::Instant;
+use wnm_tests::{Colony, WALLET, workspace_bin};
+
+#[test]
+fn docker_colony_fills_across_pods_and_tears_down() {
+    let t0 = Instant::now();
+    let wnm = workspace_bin("wnm");
+    let emu = wnm_testkit::emulator_path().expect("antnode-emu built");
+    let image = pod_image(&[&wnm, &emu]);
+    let c = Colony::new("0.4.11");
+    // Pods run node binaries from the mounted node dirs: a plain copy of the emulator, not the
+    // harness's wrapper script (which execs a binary the pods cannot see).
+    install_emulator(&c.antnode);
+    let base = c.home.join(".local/share/autonomi");
+    let colony = wnm_backend_docker::config::colony_id(&base);
+    let _guard = ContainerGuard(colony.clone());
+    let storage = c.node_storage();
+    let init: Vec<&str> = vec![
+        "--init",
+        "--process_manager",
+        "docker+user",
+        "--rewards_address",
+        WALLET,
+        "--antnode_path",
+        c.antnode.to_str().unwrap(),
+        "--node_storage",
+        storage.to_str().unwrap(),
+        "--port_start",
+        "47",
+        "--metrics_port_start",
+        "30",
+        "--rpc_port_start",
+        "57",
+        "--docker_image",
+        &image,
+        "--max_node_per_container",
+        "2",
+        "--node_cap",
+        "5",
+        "--max_concurrent_starts",
+        "5",
+        "--max_concurrent_operations",
+        "5",
+        "--delay_start",
+        "0",
+        "--no_upnp",
+    ];
+    c.ok(&init);
+
+    // Cycles fill the colony to node_cap: 5 nodes in 3 pods.
+    let t = Instant::now();
+    let s = c.cycle_until(8, |s| {
+        s.len() == 5 && s.iter().all(|(_, st)| st == "RUNNING")
+    });
+    let t_fill = t.elapsed();
+    assert_eq!(s.len(), 5);
+    let pods: Vec<String> = (1..=3)
+        .map(|n| wnm_backend_docker::spec::pod_name(&colony, n))
+        .collect();
+    assert_eq!(colony_containers(&colony), pods);
+    for n in c.nodes() {
+        let id: u16 = n["node_id"].as_str().unwrap().parse().unwrap();
+        assert_eq!(n["manager"], "docker+user", "{n}");
+        assert_eq!(n["version"], "0.4.11", "{n}");
+        let port = 30000 + id;
+        assert!(http_get(port, "/metrics").is_some(), "node {id} on {port}");
+    }
+    let out = c.ok(&["-v"]);
+    assert!(out.contains("node_cap 5 reached"), "{out}");
+
+    // A lost database: `--init --import` finds the nodes in the pods, all running.
+    std::fs::remove_file(&c.db).unwrap();
+    let mut import = init.clone();
+    import.push("--import");
+    let out = c.ok(&import);
+    assert!(out.contains("imported 5 node(s) (5 running)"), "{out}");
+    assert_eq!(c.statuses().len(), 5);
+
+    // Teardown: no container, no node dir, no control dir.
+    let t = Instant::now();
+    c.ok(&["--force_action", "teardown", "--confirm"]);
+    let t_teardown = t.elapsed();
+    assert!(colony_containers(&colony).is_empty());
+    assert!(c.node_dirs().is_empty(), "{:?}", c.node_dirs());
+    assert!(!base.join("docker").exists());
+    assert!(c.statuses().is_empty());
+    eprintln!(
+        "[timing] docker e2e: fill 5 nodes in 3 pods {:.1} s, teardown {:.1} s, total {:.1} s",
+        t_fill.as_secs_f64(),
+        t_teardown.as_secs_f64(),
+        t0.elapsed().as_secs_f64()
+    );
+}
