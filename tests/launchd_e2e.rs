@@ -36,12 +36,13 @@ fn init(c: &Colony, extra: &[&str]) {
         c.antnode.to_str().unwrap(),
         "--node_storage",
         storage.to_str().unwrap(),
+        // bases no other test uses (docs/DEVELOPERS.md: metrics below 32)
         "--port_start",
-        "24",
+        "54",
         "--metrics_port_start",
-        "25",
+        "19",
         "--rpc_port_start",
-        "26",
+        "62",
         "--node_cap",
         "2",
         "--max_concurrent_starts",
@@ -140,8 +141,8 @@ fn launchd_colony_life_cycle() {
         assert_eq!(n["manager"], "launchd+user", "{n}");
         assert_eq!(n["wallet"], WALLET);
     }
-    assert_eq!(nodes[0]["port"], "24001");
-    assert_eq!(nodes[1]["metrics_port"], "25002");
+    assert_eq!(nodes[0]["port"], "54001");
+    assert_eq!(nodes[1]["metrics_port"], "19002");
     let s = c.statuses();
     assert_eq!(s[0].1, "RUNNING");
     assert_eq!(s[1].1, "STOPPED");
