@@ -10,6 +10,41 @@ use docker_harness::{ContainerGuard, colony_containers, http_get, install_emulat
 use std::time::Instant;
 use wnm_tests::{Colony, WALLET, workspace_bin};
 
+/// `(node id, name of the container row it points at)` and the number of container rows, read
+/// with wnm's own store.
+fn containers(c: &Colony) -> (Vec<(u32, String)>, usize) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let s = wnm_store::Store::open(&c.db).await.unwrap();
+        let rows = s.containers().await.unwrap();
+        let nodes = s.nodes().await.unwrap();
+        s.close().await.unwrap();
+        let of = nodes
+            .iter()
+            .map(|n| {
+                let row = rows.iter().find(|r| Some(r.id) == n.container_id);
+                (n.id, row.map(|r| r.name.clone()).unwrap_or_default())
+            })
+            .collect();
+        (of, rows.len())
+    })
+}
+
+/// Nodes 1-2 in pod 1, 3-4 in pod 2, 5 in pod 3.
+fn expected_pods(colony: &str) -> Vec<(u32, String)> {
+    (1..=5u32)
+        .map(|id| {
+            (
+                id,
+                wnm_backend_docker::spec::pod_name(colony, id.div_ceil(2)),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn docker_colony_fills_across_pods_and_tears_down() {
     let t0 = Instant::now();
@@ -76,6 +111,8 @@ fn docker_colony_fills_across_pods_and_tears_down() {
     }
     let out = c.ok(&["-v"]);
     assert!(out.contains("node_cap 5 reached"), "{out}");
+    // Each row points at the container row of its pod.
+    assert_eq!(containers(&c), (expected_pods(&colony), 3));
 
     // A lost database: `--init --import` finds the nodes in the pods, all running.
     std::fs::remove_file(&c.db).unwrap();
@@ -84,6 +121,7 @@ fn docker_colony_fills_across_pods_and_tears_down() {
     let out = c.ok(&import);
     assert!(out.contains("imported 5 node(s) (5 running)"), "{out}");
     assert_eq!(c.statuses().len(), 5);
+    assert_eq!(containers(&c), (expected_pods(&colony), 3));
 
     // Teardown: no container, no node dir, no control dir.
     let t = Instant::now();
@@ -93,6 +131,11 @@ fn docker_colony_fills_across_pods_and_tears_down() {
     assert!(c.node_dirs().is_empty(), "{:?}", c.node_dirs());
     assert!(!base.join("docker").exists());
     assert!(c.statuses().is_empty());
+    assert_eq!(
+        containers(&c),
+        (vec![], 0),
+        "no container row outlives its nodes"
+    );
     eprintln!(
         "[timing] docker e2e: fill 5 nodes in 3 pods {:.1} s, teardown {:.1} s, total {:.1} s",
         t_fill.as_secs_f64(),

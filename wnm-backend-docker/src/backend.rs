@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use wnm_core::profile::line_by_name;
 use wnm_core::{
-    Backend, BackendContext, Capabilities, Error, ErrorKind, IdAllocation, ManagerMode, Node,
+    Backend, BackendContext, Capabilities, ContainerInfo, Error, ErrorKind, IdAllocation, ManagerMode, Node,
     NodeLine, NodeStatus, ProcessState, Result,
 };
 
@@ -382,6 +382,15 @@ impl Backend for DockerBackend {
         }
         nodes.sort_by_key(|n| n.id);
         Ok(nodes)
+    }
+
+    async fn container_of(&self, node: &Node) -> Result<Option<ContainerInfo>> {
+        let Some(n) = self.pods.pod_of(&node.service_name)? else {
+            return Ok(None);
+        };
+        Ok(self.pods.container(n, false).await?.map(|p| {
+            ContainerInfo::new(p.id, p.name, p.image, p.state, p.created)
+        }))
     }
 
     async fn flush(&self) -> Result<()> {

@@ -410,10 +410,14 @@ pub(crate) async fn init(
     if opts.import {
         let found = cycle.backend.discover().await?;
         let known: Vec<u32> = cycle.store.nodes().await?.iter().map(|n| n.id).collect();
-        let new: Vec<_> = found
+        let mut new: Vec<_> = found
             .into_iter()
             .filter(|n| !known.contains(&n.id))
             .collect();
+        if !opts.dry_run {
+            wnm_runtime::containers::attach_all(&cycle.store, cycle.backend.as_ref(), &mut new)
+                .await?;
+        }
         // In about twenty transactions, so the bar moves; a run killed midway imports the
         // rest when run again (known nodes are skipped).
         let bar = Progress::new(new.len(), "importing", opts.quiet);

@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::firewall::Firewall;
 use crate::machine::Machine;
 use crate::manager::ProcessManager;
-use crate::node::Node;
+use crate::node::{Node, UnixTime};
 use crate::profile::NodeLine;
 use crate::runner::Runner;
 use crate::snapshot::IdAllocation;
@@ -93,6 +93,42 @@ pub enum ProcessState {
     Missing,
 }
 
+/// A container that holds nodes (backends with `multi_node_containers`), as the store's
+/// `container` table records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ContainerInfo {
+    /// The engine's container id (unique).
+    pub engine_id: String,
+    /// Container name.
+    pub name: String,
+    /// Image it runs.
+    pub image: String,
+    /// The engine's state (`running`, `exited` ...).
+    pub status: String,
+    /// When it was created (epoch s).
+    pub created_at: UnixTime,
+}
+
+impl ContainerInfo {
+    /// A container record.
+    pub fn new(
+        engine_id: impl Into<String>,
+        name: impl Into<String>,
+        image: impl Into<String>,
+        status: impl Into<String>,
+        created_at: UnixTime,
+    ) -> Self {
+        ContainerInfo {
+            engine_id: engine_id.into(),
+            name: name.into(),
+            image: image.into(),
+            status: status.into(),
+            created_at,
+        }
+    }
+}
+
 /// A node process manager. Object safe; methods added later get default bodies.
 #[async_trait]
 pub trait Backend: Send + Sync {
@@ -169,6 +205,13 @@ pub trait Backend: Send + Sync {
             "the {} backend cannot discover existing nodes",
             self.kind()
         )))
+    }
+
+    /// The container `node` runs in, for backends with `multi_node_containers` (wnm records it
+    /// in the `container` table and `Node::container_id`). Default: none.
+    async fn container_of(&self, node: &Node) -> Result<Option<ContainerInfo>> {
+        let _ = node;
+        Ok(None)
     }
 
     /// Called once after a batch of changes (e.g. one `systemctl daemon-reload` per cycle).

@@ -18,7 +18,8 @@ pub mod version;
 pub mod wallet;
 
 pub use backend::{
-    Backend, BackendContext, BackendFactory, Capabilities, ProcessState, Registry, kept_binary_path,
+    Backend, BackendContext, BackendFactory, Capabilities, ContainerInfo, ProcessState, Registry,
+    kept_binary_path,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use firewall::{Firewall, NullFirewall, Protocol};

@@ -199,7 +199,8 @@ impl Executor {
             ));
         }
         self.store.insert_node(&node, why, self.clock.now()).await?;
-        let created = self.backend.create(&node, &self.source_binary).await?;
+        let mut created = self.backend.create(&node, &self.source_binary).await?;
+        crate::containers::record(&self.store, self.backend.as_ref(), &mut created).await;
         if created != node {
             node = created;
             self.store.update_node(&node).await?;
@@ -278,6 +279,7 @@ impl Executor {
         fault_point("delete:removed").await;
         self.firewall.close(node.port, Protocol::Udp).await?;
         self.store.delete_node(id, why, self.clock.now()).await?;
+        crate::containers::forget_unused(&self.store, node.container_id).await;
         Ok("process, service and files removed; row deleted".into())
     }
 

@@ -2,6 +2,7 @@
 //! forced actions and reports.
 pub mod clock;
 pub mod collect;
+pub mod containers;
 pub mod cycle;
 pub mod executor;
 pub mod forced;
