@@ -23,6 +23,8 @@ pub struct Collected {
     pub surveyed: usize,
     /// Nodes whose status changed, as `antnode0001 RUNNING -> STOPPED (not answering, process stopped)`.
     pub changes: Vec<String>,
+    /// The history reason of each status change, what was observed, as a sentence.
+    pub reasons: HashMap<u32, String>,
 }
 
 /// Whether a node is looked at this cycle.
@@ -113,6 +115,7 @@ pub async fn collect(
     let mut latency = Duration::ZERO;
     let mut answered = 0u32;
     let mut changes = Vec::new();
+    let mut reasons = HashMap::new();
     for n in nodes.iter_mut().filter(|n| watched(n)) {
         let answer = match by_id.get(&n.id) {
             None => Answer::NotAsked,
@@ -152,6 +155,7 @@ pub async fn collect(
                 "{} {} -> {to} ({answer:?}, process {process:?})",
                 n.service_name, n.status
             ));
+            reasons.insert(n.id, survey_reason(n, answer, process));
             n.set_status(to, now)?;
         }
         if answer != Answer::Answering && n.status != NodeStatus::Running {
@@ -164,7 +168,31 @@ pub async fn collect(
         latency_ms: (answered > 0).then(|| latency.as_secs_f64() * 1000.0 / f64::from(answered)),
         surveyed: targets.len(),
         changes,
+        reasons,
     })
+}
+
+/// What the survey observed, as the sentence a node's history keeps for the status change
+/// (`survey antnode0007: metrics port 127.0.0.1:13007 does not answer and its process is stopped`).
+pub fn survey_reason(n: &Node, answer: Answer, process: Option<wnm_core::ProcessState>) -> String {
+    use wnm_core::ProcessState;
+    let port = format!("metrics port {}:{}", n.host, n.metrics_port);
+    let proc_part = match process {
+        Some(ProcessState::Running { pid: Some(pid) }) => format!("its process runs (pid {pid})"),
+        Some(ProcessState::Running { pid: None }) => "its process runs".to_string(),
+        Some(ProcessState::Stopped) => "its process is stopped".to_string(),
+        Some(ProcessState::Missing) => "no process, service or directory exists for it".to_string(),
+        None => "its process state is unknown".to_string(),
+    };
+    let who = &n.service_name;
+    match answer {
+        Answer::Answering => format!("survey {who}: {port} answers"),
+        Answer::NotAnswering => format!("survey {who}: {port} does not answer and {proc_part}"),
+        Answer::BadAnswer => {
+            format!("survey {who}: {port} answers with no valid metrics and {proc_part}")
+        }
+        Answer::NotAsked => format!("survey {who}: {proc_part}"),
+    }
 }
 
 /// A [`Prober`] over the survey's single-node read (metadata included).

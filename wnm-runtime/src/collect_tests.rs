@@ -332,3 +332,32 @@ async fn collect_reads_metadata_only_where_it_can_have_changed_inside_the_machin
     );
     assert_eq!(got.changes.len(), 2, "{:?}", got.changes);
 }
+
+#[test]
+fn survey_reasons_say_what_was_observed() {
+    let n = node(7, 13007);
+    let r = |a, p| survey_reason(&n, a, p);
+    assert_eq!(
+        r(Answer::NotAnswering, Some(ProcessState::Missing)),
+        "survey antnode0007: metrics port 127.0.0.1:13007 does not answer and no process, service or directory exists for it"
+    );
+    assert_eq!(
+        r(Answer::NotAnswering, Some(ProcessState::Stopped)),
+        "survey antnode0007: metrics port 127.0.0.1:13007 does not answer and its process is stopped"
+    );
+    assert_eq!(
+        r(
+            Answer::BadAnswer,
+            Some(ProcessState::Running { pid: Some(42) })
+        ),
+        "survey antnode0007: metrics port 127.0.0.1:13007 answers with no valid metrics and its process runs (pid 42)"
+    );
+    assert_eq!(
+        r(Answer::Answering, None),
+        "survey antnode0007: metrics port 127.0.0.1:13007 answers"
+    );
+    assert_eq!(
+        r(Answer::NotAsked, Some(ProcessState::Running { pid: None })),
+        "survey antnode0007: its process runs"
+    );
+}

@@ -210,7 +210,9 @@ impl Cycle {
                 .filter(|n| n.status != NodeStatus::Disabled)
                 .cloned()
                 .collect();
-            self.store.save_survey(&watched).await?;
+            self.store
+                .save_survey_with_reasons(&watched, &collected.reasons)
+                .await?;
             self.sync_firewall(&before, &collected.nodes).await;
         }
         Ok((collected, before))

@@ -82,6 +82,7 @@ pub async fn forced_plan(cycle: &Cycle, what: Forced, sel: &Selection) -> Result
                 latency_ms: None,
                 surveyed: 0,
                 changes: Vec::new(),
+                reasons: Default::default(),
             };
             let snapshot = cycle.snapshot(&collected_like, &binary);
             let policy = Policy::from_machine(&cycle.machine)?;

@@ -7,7 +7,7 @@ use crate::map_node;
 use crate::store::Store;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
-use wnm_core::{Error, ErrorKind, Node, Result};
+use wnm_core::{Error, ErrorKind, Node, NodeId, Result};
 
 /// The history reason of a status change a survey found.
 pub const SURVEY_REASON: &str = "survey";
@@ -17,6 +17,17 @@ impl Store {
     /// one transaction. Paths, ports and other identity fields are not touched. A node without
     /// a row, or an illegal status change, fails the whole write and nothing is saved.
     pub async fn save_survey(&self, nodes: &[Node]) -> Result<()> {
+        self.save_survey_with_reasons(nodes, &HashMap::new()).await
+    }
+
+    /// [`Store::save_survey`], with the history reason of each status change it found (what was
+    /// observed: `survey: metrics port not answering and the process is gone`); a node without
+    /// one gets [`SURVEY_REASON`].
+    pub async fn save_survey_with_reasons(
+        &self,
+        nodes: &[Node],
+        reasons: &HashMap<NodeId, String>,
+    ) -> Result<()> {
         if nodes.is_empty() {
             return Ok(());
         }
@@ -54,7 +65,7 @@ impl Store {
                     n.status_changed_at,
                     Some(from),
                     Some(n.status),
-                    SURVEY_REASON,
+                    reasons.get(&n.id).map_or(SURVEY_REASON, String::as_str),
                 ));
             }
             node::Entity::update_many()
