@@ -20,6 +20,8 @@ pub fn registry() -> Registry {
     wnm_backend_launchd::register(&mut r);
     #[cfg(feature = "docker")]
     wnm_backend_docker::register(&mut r);
+    #[cfg(feature = "antctl")]
+    wnm_backend_antctl::register(&mut r);
     r
 }
 
