@@ -4,7 +4,7 @@
 use crate::cycle::{Cycle, CycleOptions};
 use crate::executor::Outcome;
 use crate::select::{Pick, by_names, default_pick};
-use wnm_core::{Error, Node, NodeStatus, Result, Version};
+use wnm_core::{Error, IdAllocation, Node, NodeStatus, Result, Version};
 use wnm_engine::{Action, Plan, Policy, Reason, Step};
 
 /// A forced action on existing nodes or the colony.
@@ -226,6 +226,28 @@ pub async fn run_forced(
         tracing::warn!("backend flush failed: {e}");
     }
     if what == Forced::Teardown && outcomes.iter().all(|o| o.ok) {
+        // Then whatever shared state the backend keeps (antctl: `antctl reset --force`, which
+        // also restarts its node numbering, so a never-reuse colony's numbering starts again too).
+        match cycle.backend.teardown(&[]).await {
+            Ok(()) => {
+                if cycle.backend.capabilities().id_allocation == IdAllocation::NeverReuse {
+                    let mut m = cycle
+                        .store
+                        .machine()
+                        .await?
+                        .unwrap_or_else(|| cycle.machine.clone());
+                    m.highest_node_id_used = None;
+                    cycle.store.save_machine(&m).await?;
+                    cycle.machine.highest_node_id_used = None;
+                }
+            }
+            Err(e) => outcomes.push(Outcome {
+                step: format!("teardown {} backend state", cycle.backend.kind()),
+                node: None,
+                ok: false,
+                detail: format!("failed: {e}"),
+            }),
+        }
         // The node and log dirs wnm made go too, but only when empty: nothing else is touched.
         for dir in [
             std::path::PathBuf::from(&cycle.machine.node_storage),
