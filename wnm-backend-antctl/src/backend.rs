@@ -321,8 +321,9 @@ impl Backend for AntctlBackend {
         }
         if node.id - next > MAX_CATCH_UP {
             return Err(Error::backend(format!(
-                "antctl would name this node antnode{next} but wnm chose id {}: more than {MAX_CATCH_UP} numbers apart (was antctl reset behind wnm's back?); run `wnm --force_action teardown --confirm` and start again, or rebuild the database from antctl with `wnm --init --import`",
-                node.id
+                "antctl would name this node antnode{next} but wnm chose id {}: more than {MAX_CATCH_UP} numbers apart (adds that kept failing, or antctl reset behind wnm's back); set --highest_node_id_used {} so wnm's next id is antctl's",
+                node.id,
+                next - 1
             )));
         }
         for n in next..node.id {
