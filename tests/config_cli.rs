@@ -78,6 +78,23 @@ fn a_refused_init_leaves_no_database() {
         }
         assert!(!storage_exists(storage), "{args:?} created {storage}");
     }
+    // A process manager this host cannot run (launchd off macOS) is refused after the database
+    // was created: the refused init still leaves none behind.
+    let mut args = base.to_vec();
+    args.extend_from_slice(&["--antnode_path", antnode]);
+    args[2] = "launchd+user";
+    let out = c
+        .command(&args)
+        .env_remove("WNM_LAUNCHCTL")
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("launchd"), "{err}");
+    for (p, bytes) in db_bytes(&c.db) {
+        assert!(bytes.is_none(), "a refused launchd init left {p} behind");
+    }
+
     // The same init without the bad setting works.
     let mut args = base.to_vec();
     args.extend_from_slice(&["--antnode_path", antnode]);
@@ -125,6 +142,19 @@ fn a_change_takes_effect_in_the_run_that_gives_it() {
     let out = c.run(&["--highest_node_id_used", "12", "--force_action", "nullop"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(cfg(&c)["highest_node_id_used"], 12);
+
+    // The firewall choice is a stored setting like the others.
+    let out = c.ok(&["--firewall", "none", "--force_action", "nullop"]);
+    assert!(out.contains("firewall auto -> none"), "{out}");
+    assert_eq!(cfg(&c)["firewall"], "none");
+    let out = c.run(&["--firewall", "iptables", "--force_action", "nullop"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("firewall"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(cfg(&c)["firewall"], "none");
 
     // A boolean turns off again.
     c.ok(&["--no_upnp", "--force_action", "nullop"]);

@@ -36,10 +36,18 @@ pub fn run(args: RunArgs) -> ExitCode {
     let result = rt.block_on(main_job(args, &mut opened));
     // Close the database on every path (a refused setting included): the WAL is checkpointed
     // and its side files removed, so a run that changed nothing leaves the files as it found them.
-    if let Some(store) = opened
-        && let Err(e) = rt.block_on(store.close())
-    {
-        eprintln!("wnm: {e}");
+    if let Some(o) = opened {
+        let path = o.store.path().to_path_buf();
+        if let Err(e) = rt.block_on(o.store.close()) {
+            eprintln!("wnm: {e}");
+        }
+        // An `--init` that failed after creating the database (a backend this host cannot run,
+        // a takeover that was refused) leaves none behind: the next run is not half-initialised.
+        if o.created && result.is_err() {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
     }
     match result {
         Ok(code) => code,
@@ -121,7 +129,13 @@ async fn stored_machine_preview(db: &Path) -> Result<Option<Machine>> {
     Ok(m)
 }
 
-async fn main_job(args: RunArgs, opened: &mut Option<Store>) -> Result<ExitCode> {
+/// The database a run opened, and whether this run created it.
+struct Opened {
+    store: Store,
+    created: bool,
+}
+
+async fn main_job(args: RunArgs, opened: &mut Option<Opened>) -> Result<ExitCode> {
     let home = std::env::home_dir().ok_or_else(no_home)?;
     let sources = args.sources(process_env(), &home)?;
     let layers = Layers::collect(&sources)?;
@@ -240,8 +254,12 @@ async fn main_job(args: RunArgs, opened: &mut Option<Store>) -> Result<ExitCode>
     {
         lock = Some(RunLock::acquire(&lock_file)?);
     }
+    let created = !db_path.exists();
     let store = Store::open(&db_path).await?;
-    *opened = Some(store.clone());
+    *opened = Some(Opened {
+        store: store.clone(),
+        created: created && scratch.is_none(),
+    });
     if let Some(b) = store.backup_path()
         && say.normal()
     {
@@ -305,7 +323,7 @@ async fn main_job(args: RunArgs, opened: &mut Option<Store>) -> Result<ExitCode>
         Some(&machine.process_manager),
         opts.dbpath.as_deref(),
     )?;
-    let wired = wire(&machine, &layout.base_dir, opts.firewall.as_deref())?;
+    let wired = wire(&machine, &layout.base_dir)?;
     let mut cycle = Cycle {
         store: store.clone(),
         machine: machine.clone(),

@@ -37,16 +37,20 @@ pub struct Wired {
     pub line: Arc<dyn NodeLine>,
 }
 
-/// Build runner, firewall and backend for `machine`. `firewall` is the `firewall` setting
-/// (`--firewall`, `FIREWALL`, config files); without it the older `WNM_FIREWALL` variable is
-/// read, then auto. `WNM_FIREWALL_DISABLED` turns any firewall off.
-pub fn wire(machine: &Machine, base_dir: &Path, firewall: Option<&str>) -> Result<Wired> {
+/// Build runner, firewall and backend for `machine`. The firewall is the stored `firewall`
+/// setting (`--firewall`, `FIREWALL`, config files); while that is `auto` the older
+/// `WNM_FIREWALL` variable is still read. `WNM_FIREWALL_DISABLED` turns any firewall off.
+pub fn wire(machine: &Machine, base_dir: &Path) -> Result<Wired> {
     let runner: Arc<dyn Runner> = Arc::new(wnm_runner::SystemRunner::new());
     let line: Arc<dyn NodeLine> = Arc::new(Antnode04);
     let env_disabled = std::env::var(wnm_firewall::FIREWALL_DISABLED_ENV).ok();
     let legacy = std::env::var("WNM_FIREWALL").ok();
+    let chosen = match machine.firewall.as_str() {
+        "auto" => legacy.as_deref(),
+        other => Some(other),
+    };
     let firewall = wnm_firewall::choose_firewall(
-        firewall.or(legacy.as_deref()),
+        chosen,
         wnm_firewall::FirewallSetting::disabled_by_env(env_disabled.as_deref()),
         &machine.process_manager,
         runner.clone(),

@@ -291,6 +291,7 @@ pub static KEYS: &[Key] = &[
             Ok(())
         },
     ),
+    setting!(firewall, Kind::Text, parse::firewall, "auto|ufw|none", "Firewall for node ports: auto (ufw in sudo mode when installed), ufw, none; WNM_FIREWALL_DISABLED=1 turns it off"),
     setting!(survey_concurrency, Kind::Int, parse::at_least_one_u32, "N", "Most metrics requests in flight during a survey"),
     setting!(survey_timeout_ms, Kind::Int, parse::at_least_one_u64, "MS", "Per-node connect+read timeout of a survey"),
     // --- transient flags (this run only) ---
@@ -318,7 +319,6 @@ pub static KEYS: &[Key] = &[
     Key::transient("show_decisions", Shape::Switch, Kind::Bool, "BOOL", "Log the planner's inputs and decisions"),
     Key::transient("remove_lockfile", Shape::Switch, Kind::Bool, "BOOL", "Remove a stale lock file left by the Python wnm and exit").cli_only(),
     Key::transient("rust_backtrace", Shape::Switch, Kind::Bool, "BOOL", "Start nodes with RUST_BACKTRACE=1 in this run"),
-    Key::transient("firewall", Shape::Value, Kind::Text, "auto|ufw|none", "Firewall for node ports: auto (ufw in sudo mode when installed), ufw, none; WNM_FIREWALL_DISABLED=1 turns it off").env(EnvUse::Yes),
 ];
 
 /// The key called `name` (snake_case), if any.

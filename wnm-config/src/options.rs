@@ -157,8 +157,6 @@ pub struct RunOptions {
     pub remove_lockfile: bool,
     /// `--rust_backtrace`.
     pub rust_backtrace: bool,
-    /// `--firewall` / `FIREWALL`: `auto`, `ufw` or `none` (`null` and `off` mean none); `None` = auto.
-    pub firewall: Option<String>,
 }
 
 impl Default for RunOptions {
@@ -186,12 +184,9 @@ impl Default for RunOptions {
             show_decisions: false,
             remove_lockfile: false,
             rust_backtrace: false,
-            firewall: None,
         }
     }
 }
-
-const FIREWALLS: &[&str] = &["auto", "ufw", "none", "null", "off"];
 
 const LOG_LEVELS: &[&str] = &[
     "TRACE", "DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL",
@@ -260,15 +255,6 @@ impl RunOptions {
             "show_decisions" => self.show_decisions = parse::boolean(v)?,
             "remove_lockfile" => self.remove_lockfile = parse::boolean(v)?,
             "rust_backtrace" => self.rust_backtrace = parse::boolean(v)?,
-            "firewall" => {
-                let t = v.trim().to_ascii_lowercase();
-                if !FIREWALLS.contains(&t.as_str()) {
-                    return Err(
-                        "is not a firewall; choose one of auto, ufw, none (or null, off)".into(),
-                    );
-                }
-                self.firewall = Some(t);
-            }
             other => return Err(format!("internal: {other} is not a transient option")),
         }
         Ok(())
@@ -292,7 +278,6 @@ mod tests {
                 "service_name" => "antnode0001",
                 "report" => "node-status",
                 "report_format" => "json",
-                "firewall" => "ufw",
                 _ => "true",
             };
             RunOptions::default()
@@ -302,24 +287,24 @@ mod tests {
     }
 
     #[test]
-    fn firewall_choices() {
-        let mut o = RunOptions::default();
-        assert_eq!(o.firewall, None);
-        o.apply("firewall", " None ").unwrap();
-        assert_eq!(o.firewall.as_deref(), Some("none"));
-        o.apply("firewall", "ufw").unwrap();
-        assert_eq!(o.firewall.as_deref(), Some("ufw"));
-        let e = o.apply("firewall", "iptables").unwrap_err();
+    fn firewall_is_a_stored_setting() {
+        let k = crate::keys::key_for_env("FIREWALL").unwrap();
+        assert_eq!(k.name, "firewall");
+        assert!(
+            k.is_setting(),
+            "a firewall choice made at --init holds for later runs"
+        );
+        let set = k.setting.unwrap().set;
+        let mut m = wnm_core::Machine::default();
+        set(&mut m, " None ").unwrap();
+        assert_eq!(m.firewall, "none");
+        set(&mut m, "off").unwrap();
+        assert_eq!(m.firewall, "none");
+        set(&mut m, "UFW").unwrap();
+        assert_eq!(m.firewall, "ufw");
+        let e = set(&mut m, "iptables").unwrap_err();
         assert!(e.contains("auto, ufw, none"), "{e}");
-        assert_eq!(
-            o.firewall.as_deref(),
-            Some("ufw"),
-            "a bad value changes nothing"
-        );
-        assert_eq!(
-            crate::keys::key_for_env("FIREWALL").unwrap().name,
-            "firewall"
-        );
+        assert_eq!(m.firewall, "ufw", "a bad value changes nothing");
     }
 
     #[test]

@@ -158,6 +158,16 @@ pub fn removal_strategy(v: &str) -> Result<String, String> {
     }
 }
 
+/// A firewall choice: `auto`, `ufw` or `none` (`null` and `off` are read as `none`).
+pub fn firewall(v: &str) -> Result<String, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "auto" => Ok("auto".into()),
+        "ufw" => Ok("ufw".into()),
+        "none" | "null" | "off" => Ok("none".into()),
+        _ => Err("is not a firewall; choose one of auto, ufw, none (or null, off)".into()),
+    }
+}
+
 /// A docker image reference: not empty, no spaces.
 pub fn docker_image(v: &str) -> Result<String, String> {
     let t = v.trim();

@@ -659,6 +659,7 @@ pub(crate) fn unusual() -> Machine {
     m.antctl_version = Some("0.14.2".into());
     m.survey_concurrency = 64;
     m.survey_timeout_ms = 2500;
+    m.firewall = "none".into();
     m.highest_node_id_used = Some(99);
     m.last_stopped_at = 1_795_352_877;
     m

@@ -114,6 +114,8 @@ pub struct Machine {
     pub survey_concurrency: u32,
     /// Per-node connect+read timeout of a survey in milliseconds.
     pub survey_timeout_ms: u64,
+    /// Firewall for node ports: `auto` (ufw in sudo mode when installed), `ufw` or `none`.
+    pub firewall: String,
 }
 
 impl Machine {
@@ -173,6 +175,7 @@ impl Machine {
             antctl_version: None,
             survey_concurrency: 128,
             survey_timeout_ms: 5_000,
+            firewall: "auto".to_string(),
         }
     }
 

@@ -9,7 +9,7 @@
 //! Schema: the wnm 0.5.0 tables are the base (`machine` one row id 1, `node`, `container`; the
 //! Python column names and encodings are kept: node `age` = created_at, `timestamp` =
 //! status_changed_at, `mem`/`cpu` x100 integers, `node_name` `0001`), plus wnm's columns
-//! (`machine.survey_concurrency`, `machine.survey_timeout_ms`, `node.line`,
+//! (`machine.survey_concurrency`, `machine.survey_timeout_ms`, `machine.firewall`, `node.line`,
 //! `node.shunned_close_group`, `node.shunned_old_close_group`), the `node_history` audit trail,
 //! and sea-orm-migration's `seaql_migrations`. A converted Python database keeps its
 //! `alembic_version` row as a record of where it came from.
@@ -51,7 +51,7 @@ mod tests {
             super::migrations().last().map(String::as_str),
             Some(super::SCHEMA_VERSION)
         );
-        assert_eq!(super::migrations().len(), 2);
+        assert_eq!(super::migrations().len(), 3);
     }
 }
 

@@ -63,6 +63,7 @@ pub fn to_model(m: &Machine) -> machine::Model {
         antctl_version: m.antctl_version.clone(),
         survey_concurrency: i64::from(m.survey_concurrency),
         survey_timeout_ms: from_u64(m.survey_timeout_ms),
+        firewall: m.firewall.clone(),
     }
 }
 
@@ -137,6 +138,7 @@ pub fn from_model(r: &machine::Model) -> Result<Machine> {
         antctl_version: r.antctl_version.clone().filter(|v| !v.is_empty()),
         survey_concurrency: u32c("survey_concurrency", r.survey_concurrency)?,
         survey_timeout_ms: u64c("survey_timeout_ms", r.survey_timeout_ms)?,
+        firewall: r.firewall.clone(),
     })
 }
 
@@ -153,6 +155,7 @@ mod tests {
         m.no_upnp = true;
         m.environment = "A=1 B=2".into();
         m.survey_timeout_ms = 1234;
+        m.firewall = "none".into();
         m.netio_write_remove = 9_000_000;
         assert_eq!(from_model(&to_model(&m)).unwrap(), m);
     }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use wnm_core::{Error, ErrorKind, Result};
 
 /// The newest migration this binary knows (the schema version it writes).
-pub const SCHEMA_VERSION: &str = "m20261122_000002_wnm_additions";
+pub const SCHEMA_VERSION: &str = "m20261201_000003_firewall_setting";
 
 /// Names of every migration this binary knows, oldest first.
 pub fn migrations() -> Vec<String> {

@@ -63,6 +63,7 @@ fn fixture_machine() -> Machine {
         // Not in wnm 0.5.0: our migration's defaults.
         survey_concurrency: 128,
         survey_timeout_ms: 5_000,
+        firewall: "auto".into(),
     }
 }
 

@@ -60,6 +60,7 @@ pub struct Model {
     pub antctl_version: Option<String>,
     pub survey_concurrency: i64,
     pub survey_timeout_ms: i64,
+    pub firewall: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

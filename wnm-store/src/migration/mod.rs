@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_colony_base;
 mod m20261122_000002_wnm_additions;
+mod m20261201_000003_firewall_setting;
 
 /// Every migration this binary knows, oldest first.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_colony_base::Migration),
             Box::new(m20261122_000002_wnm_additions::Migration),
+            Box::new(m20261201_000003_firewall_setting::Migration),
         ]
     }
 }
