@@ -114,11 +114,17 @@ impl AntctlBackend {
         self.cfg.root.join(host_path.trim_start_matches('/'))
     }
 
+    /// Run `cmd`; a spawn failure of antctl itself says how to get antctl.
     async fn run(&self, cmd: &CommandSpec) -> Result<CommandOutput> {
-        self.runner
-            .run(cmd)
-            .await
-            .map_err(|e| spawn_failure(cmd, &self.cfg.program, e))
+        let is_antctl = cmd.program == self.cfg.program
+            || (cmd.program == "sudo" && cmd.args.get(1) == Some(&self.cfg.program));
+        self.runner.run(cmd).await.map_err(|e| {
+            if is_antctl {
+                spawn_failure(cmd, &self.cfg.program, e)
+            } else {
+                e
+            }
+        })
     }
 
     async fn run_checked(&self, cmd: &CommandSpec, what: &str) -> Result<CommandOutput> {
@@ -169,10 +175,17 @@ impl AntctlBackend {
         Ok(n)
     }
 
-    /// Reload systemd when the unit antctl just wrote is not the one systemd has loaded.
+    /// Reload systemd when the unit antctl just wrote is not the one systemd has loaded. Where
+    /// there is no systemctl (antctl drives launchd on macOS) there is nothing to reload.
     async fn reload_if_stale(&self, service_name: &str) -> Result<()> {
         let q = self.systemctl.need_reload(service_name);
-        let out = self.run(&q).await?;
+        let out = match self.run(&q).await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::debug!("not checking {service_name}'s unit: {e}");
+                return Ok(());
+            }
+        };
         if out.success() && out.stdout.trim() == "yes" {
             let r = self.systemctl.daemon_reload();
             self.run_checked(&r, "reloading systemd after antctl rewrote a unit")

@@ -662,3 +662,16 @@ fn capabilities_and_a_missing_antctl() {
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert!(e.to_string().contains("antctl_path"), "{e}");
 }
+
+#[test]
+fn no_systemctl_means_nothing_to_reload() {
+    let rig = Rig::new();
+    rig.registry_file("node_registry.json");
+    rig.runner
+        .respond(ANTCTL, &["add"], ok(&fixture("add-antnode3.stdout")));
+    rig.runner
+        .respond_error("systemctl", &["show"], ErrorKind::NotFound, "no systemctl");
+    let b = rig.backend("antctl+sudo", true, |_| {});
+    let made = block_on(b.create(&new_node(3), Path::new(SRC))).unwrap();
+    assert_eq!(made.service_name, "antnode3");
+}
