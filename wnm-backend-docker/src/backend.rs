@@ -248,7 +248,12 @@ impl Backend for DockerBackend {
             }
         };
         // The pod first: a missing image or an engine that does not answer changes no file.
-        self.pods.ensure_running(n).await?;
+        // A pod seen running a moment ago is trusted here (adds come in batches); `start`
+        // looks again.
+        let up = self.pods.container(n, false).await?.is_some_and(|p| p.running());
+        if !up {
+            self.pods.ensure_running(n).await?;
+        }
         self.lay_out(node, source_binary)?;
         let mut created = node.clone();
         if created.user.is_empty() {
