@@ -516,3 +516,92 @@ fn supervisor_follows_its_control_dir() {
     assert!(http_get(m + 1, "/metrics").is_none());
     assert_eq!(state(&ctl, 2).unwrap().state, RunState::Stopped);
 }
+
+fn owner_uid(p: &Path) -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).unwrap().uid()
+}
+
+fn proc_uid(pid: u32) -> Option<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn sudo_mode_runs_pods_as_ant() {
+    assert!(
+        rustix::process::geteuid().is_root(),
+        "docker+sudo gives node dirs to the ant user: this test needs root"
+    );
+    let wnm = workspace_bin("wnm");
+    let emu = wnm_testkit::emulator_path().expect("antnode-emu built");
+    let image = pod_image(&[&wnm, &emu]);
+    // A filesystem root of our own whose /etc/passwd has ant (uid 4242); the host's users are
+    // left alone.
+    let d = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let root = d.path().to_path_buf();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(
+        root.join("etc/passwd"),
+        "root:x:0:0:root:/root:/bin/sh\nant:x:4242:4243:Autonomi:/home/ant:/bin/sh\n",
+    )
+    .unwrap();
+    let base = root.join("var/antctl");
+    let source = root.join("bin/antnode");
+    install_emulator(&source);
+    let mut m = Machine::defaults_for(2);
+    m.process_manager = "docker+sudo".parse().unwrap();
+    m.docker_image = image;
+    m.no_upnp = true;
+    let ctx = BackendContext {
+        manager: m.process_manager.clone(),
+        machine: m,
+        runner: Arc::new(wnm_runner::SystemRunner::new()),
+        line: Arc::new(Antnode04),
+        firewall: Arc::new(NullFirewall),
+        base_dir: base.clone(),
+        root: root.clone(),
+    };
+    let mut cfg = DockerConfig::from_context(&ctx).unwrap();
+    cfg.supervisor = wnm;
+    cfg.stop_grace = Duration::from_secs(3);
+    assert_eq!(cfg.node_storage, base.join("services"));
+    assert_eq!(cfg.log_base, root.join("var/log/antnode"));
+    assert_eq!(cfg.user.docker_user(), "4242:4243");
+    let _guard = ContainerGuard(cfg.colony.clone());
+    let b = DockerBackend::new(cfg.clone(), Arc::new(Antnode04));
+    let rt = rt();
+    let ports = wnm_testkit::free_port_range(4).unwrap();
+    let nodes: Vec<Node> = (1..=2u16)
+        .map(|i| node(&cfg, u32::from(i), ports + i - 1, ports + 1 + i))
+        .collect();
+    for n in &nodes {
+        let made = rt.block_on(b.create(n, &source)).unwrap();
+        assert_eq!(made.user, "ant");
+        rt.block_on(b.start(n)).unwrap();
+    }
+    for n in &nodes {
+        assert!(wait_for(T, || http_get(n.metrics_port, "/metrics").is_some()));
+        let pid = running_pid(&rt, &b, n);
+        assert_eq!(proc_uid(pid), Some(4242), "{} runs as ant", n.service_name);
+        for p in [&n.root_dir, &n.log_dir, &n.binary] {
+            assert_eq!(owner_uid(Path::new(p)), 4242, "{p}");
+        }
+        // What the node wrote is ant's too.
+        assert_eq!(owner_uid(&Path::new(&n.root_dir).join("secret-key")), 4242);
+    }
+    let state = control::state_path(&cfg.control_dir(1), "antnode0001");
+    assert_eq!(owner_uid(&state), 4242, "the supervisor runs as ant");
+    rt.block_on(b.teardown(&nodes)).unwrap();
+    assert!(colony_containers(&cfg.colony).is_empty());
+    assert!(!Path::new(&nodes[0].root_dir).exists());
+    assert!(!cfg.control_base.exists());
+}
