@@ -438,6 +438,7 @@ fn state(control_dir: &Path, id: u32) -> Option<control::NodeState> {
 
 #[test]
 fn supervisor_follows_its_control_dir() {
+    let t0 = Instant::now();
     let d = tempfile::tempdir().unwrap();
     let ctl = d.path().join("control");
     std::fs::create_dir_all(&ctl).unwrap();
@@ -515,6 +516,10 @@ fn supervisor_follows_its_control_dir() {
     assert!(!Path::new(&format!("/proc/{pid2}")).exists() || cmdline(pid2).is_empty());
     assert!(http_get(m + 1, "/metrics").is_none());
     assert_eq!(state(&ctl, 2).unwrap().state, RunState::Stopped);
+    eprintln!(
+        "[timing] supervisor on the host: {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
 }
 
 fn owner_uid(p: &Path) -> u32 {
@@ -535,6 +540,7 @@ fn proc_uid(pid: u32) -> Option<u32> {
 
 #[test]
 fn sudo_mode_runs_pods_as_ant() {
+    let t0 = Instant::now();
     assert!(
         rustix::process::geteuid().is_root(),
         "docker+sudo gives node dirs to the ant user: this test needs root"
@@ -604,4 +610,8 @@ fn sudo_mode_runs_pods_as_ant() {
     assert!(colony_containers(&cfg.colony).is_empty());
     assert!(!Path::new(&nodes[0].root_dir).exists());
     assert!(!cfg.control_base.exists());
+    eprintln!(
+        "[timing] docker+sudo pod: {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
 }

@@ -143,3 +143,54 @@ fn docker_colony_fills_across_pods_and_tears_down() {
         t0.elapsed().as_secs_f64()
     );
 }
+
+#[test]
+fn an_engine_that_does_not_answer_is_named_with_what_to_do() {
+    let t0 = Instant::now();
+    let mut c = Colony::new("0.4.11");
+    install_emulator(&c.antnode);
+    c.env.push((
+        "DOCKER_HOST".into(),
+        "unix:///nonexistent/docker.sock".into(),
+    ));
+    let storage = c.node_storage();
+    c.ok(&[
+        "--init",
+        "--process_manager",
+        "docker+user",
+        "--rewards_address",
+        WALLET,
+        "--antnode_path",
+        c.antnode.to_str().unwrap(),
+        "--node_storage",
+        storage.to_str().unwrap(),
+        "--port_start",
+        "48",
+        "--metrics_port_start",
+        "31",
+        "--rpc_port_start",
+        "58",
+        "--node_cap",
+        "1",
+    ]);
+    let out = c.run(&["-v"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("unix:///nonexistent/docker.sock does not exist: install and start Docker"),
+        "{text}"
+    );
+    assert!(
+        c.node_dirs().is_empty(),
+        "no node laid out: {:?}",
+        c.node_dirs()
+    );
+    eprintln!(
+        "[timing] docker engine missing: {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
+}

@@ -16,8 +16,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use wnm_core::profile::line_by_name;
 use wnm_core::{
-    Backend, BackendContext, Capabilities, ContainerInfo, Error, ErrorKind, IdAllocation, ManagerMode, Node,
-    NodeLine, NodeStatus, ProcessState, Result,
+    Backend, BackendContext, Capabilities, ContainerInfo, Error, ErrorKind, IdAllocation,
+    ManagerMode, Node, NodeLine, NodeStatus, ProcessState, Result,
 };
 
 /// The docker backend (`docker+user`, `docker+sudo`).
@@ -250,7 +250,11 @@ impl Backend for DockerBackend {
         // The pod first: a missing image or an engine that does not answer changes no file.
         // A pod seen running a moment ago is trusted here (adds come in batches); `start`
         // looks again.
-        let up = self.pods.container(n, false).await?.is_some_and(|p| p.running());
+        let up = self
+            .pods
+            .container(n, false)
+            .await?
+            .is_some_and(|p| p.running());
         if !up {
             self.pods.ensure_running(n).await?;
         }
@@ -330,7 +334,10 @@ impl Backend for DockerBackend {
         self.stop(node).await?;
         let n = self.pods.pod_of(&node.service_name)?;
         self.delete_files(node, n)?;
-        self.pods.prune().await?;
+        // The node is gone; a pod left empty goes when docker answers (next removal or teardown).
+        if let Err(e) = self.pods.prune().await {
+            tracing::warn!("{}: removed, but empty pods stay: {e}", node.service_name);
+        }
         Ok(())
     }
 
@@ -393,9 +400,11 @@ impl Backend for DockerBackend {
         let Some(n) = self.pods.pod_of(&node.service_name)? else {
             return Ok(None);
         };
-        Ok(self.pods.container(n, false).await?.map(|p| {
-            ContainerInfo::new(p.id, p.name, p.image, p.state, p.created)
-        }))
+        Ok(self
+            .pods
+            .container(n, false)
+            .await?
+            .map(|p| ContainerInfo::new(p.id, p.name, p.image, p.state, p.created)))
     }
 
     async fn flush(&self) -> Result<()> {
