@@ -11,6 +11,10 @@
 //! control dir ([`control`]). The image only needs a glibc the host's wnm and node binaries
 //! run with (e.g. the host's own distribution release; wnm never pulls it).
 //!
+//! A new node goes to the emptiest pod with room (a new pod while fewer than
+//! `min_container_count` exist, or when all are full). A pod left empty is removed while more
+//! than `min_container_count` remain; once the colony has no node at all, every pod goes.
+//!
 //! Files: [`config`] (what the backend reads from its context), [`spec`] (the pure parts: pod
 //! choice, pod container spec, node launch, path checks), [`control`] (the file formats),
 //! [`engine`] (bollard), [`pods`] (the colony's pods, cached docker answers), [`discover`],
