@@ -2,14 +2,14 @@
 use wnm_core::{Node, NodeStatus, ProcessManager};
 
 /// `fixtures/anm/antnode0001.service`.
-pub const ANM_UNIT: &str = include_str!("../../../shared/fixtures/anm/antnode0001.service");
+pub const ANM_UNIT: &str = include_str!("../../wnm-testkit/fixtures/anm/antnode0001.service");
 /// `fixtures/antctl/antnode1.service` (assembled from antctl's source).
-pub const ANTCTL_UNIT: &str = include_str!("../../../shared/fixtures/antctl/antnode1.service");
+pub const ANTCTL_UNIT: &str = include_str!("../../wnm-testkit/fixtures/antctl/antnode1.service");
 /// `fixtures/antctl/antnode1.captured-0.14.2.service` (written by a real antctl; no trailing newline).
 pub const ANTCTL_CAPTURED_UNIT: &str =
-    include_str!("../../../shared/fixtures/antctl/antnode1.captured-0.14.2.service");
+    include_str!("../../wnm-testkit/fixtures/antctl/antnode1.captured-0.14.2.service");
 /// `fixtures/anm/config`.
-pub const ANM_CONFIG: &str = include_str!("../../../shared/fixtures/anm/config");
+pub const ANM_CONFIG: &str = include_str!("../../wnm-testkit/fixtures/anm/config");
 /// The wallet in every fixture.
 pub const WALLET: &str = "0x5c69a31F0c03ffc64aC203F6B67Cf9cC7ca93A93";
 

@@ -35,9 +35,9 @@ pub fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// The shared fixtures dir (`../shared/fixtures` beside the workspace).
+/// The captured fixtures (copies of `../shared/fixtures`, kept in the repo so a clone tests alone).
 pub fn fixtures() -> PathBuf {
-    workspace().join("../shared/fixtures")
+    workspace().join("wnm-testkit/fixtures")
 }
 
 fn run(cmd: &mut Command) -> Output {

@@ -145,7 +145,7 @@ mod tests {
     use crate::reports::tests_support::node;
 
     const FIXTURE: &str =
-        include_str!("../../../../shared/fixtures/ntracking/influx-resources.txt");
+        include_str!("../../../wnm-testkit/fixtures/ntracking/influx-resources.txt");
 
     fn keys(line: &str) -> (String, Vec<String>) {
         let (head, rest) = line.split_once(' ').unwrap();
