@@ -33,11 +33,11 @@ pub mod control;
 pub mod discover;
 pub mod engine;
 pub mod error;
-mod fsops;
+use wnm_runner::nodefs as fsops;
 pub mod pods;
 pub mod spec;
 pub mod supervisor;
-mod users;
+use wnm_runner::passwd as users;
 
 #[cfg(test)]
 mod testutil;

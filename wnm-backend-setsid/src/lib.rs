@@ -21,10 +21,10 @@ pub mod backend;
 pub mod command;
 pub mod config;
 pub mod discover;
-mod fsops;
+use wnm_runner::nodefs as fsops;
 pub mod layout;
 pub mod pidfile;
-mod users;
+use wnm_runner::passwd as users;
 
 #[cfg(test)]
 mod testutil;

@@ -5,9 +5,13 @@
 //! - [`RecordingRunner`] is the test double other crates (systemd, launchd, antctl backends) use
 //!   to assert which commands they would run and to script what those commands answer.
 //! - [`proc`] reads `/proc/PID/{stat,cmdline,exe}` (session ids, zombies, command lines).
+//! - [`nodefs`] and [`passwd`]: node file work (dirs with owner, atomic binary install, tree
+//!   removal) and `/etc/passwd` lookups, shared by the backends that touch node files directly.
 //!
 //! Architecture invariant: `Command::new` appears only in `src/system.rs` of this crate.
 
+pub mod nodefs;
+pub mod passwd;
 pub mod proc;
 mod program;
 mod recording;

@@ -1,5 +1,6 @@
-//! Filesystem steps of the backend: node dirs (with owner), atomic binary install, atomic small
-//! files, and deleting a node's dirs.
+//! Node file work the backends share: node dirs (with owner), atomic binary install, atomic small
+//! files, and deleting a node's dirs. Plain std file calls, done as the user wnm runs as (a backend
+//! that must act for another user goes through its own privileged layer instead).
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -1,4 +1,5 @@
-//! Looking OS users up in `/etc/passwd` text (name, uid, gid, home) without libc calls.
+//! Looking OS users up in `/etc/passwd` text (name, uid, gid, home) without libc calls; the
+//! backends share it (setsid and docker run nodes as `ant` in sudo mode).
 use std::path::Path;
 
 /// One `/etc/passwd` line.
