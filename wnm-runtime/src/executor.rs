@@ -13,7 +13,7 @@ use crate::probe::{Probe, Prober};
 use crate::reconcile::{Answer, settled_status};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use wnm_core::{
     Backend, Error, EvmAddress, Firewall, Machine, Node, NodeId, NodeLine, NodeMetrics, NodeStatus,
@@ -70,13 +70,28 @@ impl Executor {
     /// unit) before the first step runs, so a backend that must reload after writing units
     /// (systemd's `daemon-reload`) does so once, at the first start, not once per added node.
     pub async fn execute(&self, plan: &Plan) -> Vec<Outcome> {
-        let created = self.create_new_nodes(&plan.steps).await;
-        let mut out = Vec::with_capacity(plan.steps.len());
+        self.execute_with(plan, &|_, _, _| {}).await
+    }
+
+    /// [`Self::execute`], telling `progress` after each step (steps done, steps in all, how it went).
+    pub async fn execute_with(
+        &self,
+        plan: &Plan,
+        progress: &(dyn Fn(usize, usize, &Outcome) + Sync),
+    ) -> Vec<Outcome> {
+        let mut created = self.create_new_nodes(&plan.steps).await;
+        let total = plan.steps.len();
+        let mut out = Vec::with_capacity(total);
         for (i, step) in plan.steps.iter().enumerate() {
             if i > 0 && !self.pause.is_zero() {
                 tokio::time::sleep(self.pause).await;
             }
-            out.push(self.execute_step_with(step, &created).await);
+            let rendered = step.to_string();
+            tracing::info!("{rendered}");
+            let result = self.apply(step, &rendered, &mut created).await;
+            let o = self.outcome(rendered, step.action.node_id(), result).await;
+            progress(i + 1, total, &o);
+            out.push(o);
         }
         if let Err(e) = self.backend.flush().await {
             tracing::warn!("backend flush failed: {e}");
@@ -84,33 +99,20 @@ impl Executor {
         out
     }
 
-    /// Run one step; on failure probe the node and record its true state.
-    pub async fn execute_step(&self, step: &Step) -> Outcome {
-        self.execute_step_with(step, &Created::default()).await
-    }
-
     /// Lay out the new node of every `Add` in `steps` (row first, then the backend's create),
-    /// without starting any: their steps then only start them (see [`Self::execute_step_with`]).
-    pub async fn create_new_nodes(&self, steps: &[Step]) -> Created {
-        let mut made = HashMap::new();
+    /// without starting any: their steps then only start them (see [`Self::add`]).
+    async fn create_new_nodes(&self, steps: &[Step]) -> Created {
+        let mut made = Created::new();
         for step in steps {
             if let Action::Add { id, wallet } = &step.action {
                 let why = step.to_string();
                 made.insert(*id, self.create_new(*id, wallet, &why).await);
             }
         }
-        Created(Mutex::new(made))
+        made
     }
 
-    /// [`Self::execute_step`] for a step whose new node [`Self::create_new_nodes`] may have made.
-    pub async fn execute_step_with(&self, step: &Step, created: &Created) -> Outcome {
-        let rendered = step.to_string();
-        tracing::info!("{rendered}");
-        let result = self.apply(step, &rendered, created).await;
-        self.outcome(rendered, step.action.node_id(), result).await
-    }
-
-    async fn apply(&self, step: &Step, why: &str, created: &Created) -> Result<Done> {
+    async fn apply(&self, step: &Step, why: &str, created: &mut Created) -> Result<Done> {
         let detail = match &step.action {
             Action::Upgrade { id } => return self.upgrade(*id, why).await,
             Action::Start { id, upgrade_first } => {
@@ -171,9 +173,9 @@ impl Executor {
         id: NodeId,
         wallet: &WalletTarget,
         why: &str,
-        created: &Created,
+        created: &mut Created,
     ) -> Result<String> {
-        let node = match created.take(id) {
+        let node = match created.remove(&id) {
             Some(made) => made?,
             None => self.create_new(id, wallet, why).await?,
         };
@@ -614,14 +616,7 @@ impl Executor {
 }
 
 /// New nodes laid out ahead of their `Add` steps, by id (each taken once).
-#[derive(Default)]
-pub struct Created(Mutex<HashMap<NodeId, Result<Node>>>);
-
-impl Created {
-    fn take(&self, id: NodeId) -> Option<Result<Node>> {
-        self.0.lock().ok()?.remove(&id)
-    }
-}
+type Created = HashMap<NodeId, Result<Node>>;
 
 /// How an applied step ended: `ok == false` when it failed but already recorded the truth (a rolled-back upgrade).
 struct Done {

@@ -201,17 +201,8 @@ pub async fn run_forced(
     }
     let binary = cycle.binary_info().await;
     let executor = cycle.executor(opts, binary.version().cloned());
-    let mut outcomes = Vec::with_capacity(plan.steps.len());
-    // New nodes are laid out before any starts: one daemon-reload for `--count N` adds.
-    let created = executor.create_new_nodes(&plan.steps).await;
-    for (i, s) in plan.steps.iter().enumerate() {
-        if i > 0 && !opts.pause.is_zero() {
-            tokio::time::sleep(opts.pause).await;
-        }
-        let o = executor.execute_step_with(s, &created).await;
-        progress(i + 1, plan.steps.len(), &o);
-        outcomes.push(o);
-    }
+    // The executor lays new nodes out before any starts: one daemon-reload for `--count N` adds.
+    let mut outcomes = executor.execute_with(&plan, progress).await;
     if what == Forced::Disable {
         for (s, o) in plan.steps.iter().zip(&outcomes) {
             if let (true, Some(id)) = (o.ok, s.action.node_id()) {
@@ -221,9 +212,6 @@ pub async fn run_forced(
                     .await?;
             }
         }
-    }
-    if let Err(e) = cycle.backend.flush().await {
-        tracing::warn!("backend flush failed: {e}");
     }
     if what == Forced::Teardown && outcomes.iter().all(|o| o.ok) {
         // Then whatever shared state the backend keeps (antctl: `antctl reset --force`, which
