@@ -1,5 +1,6 @@
 //! Turning a failed antctl call into a `wnm_core::Error` naming the command, its exit code and
-//! the end of what it printed; recognising antctl's "No service named" refusal.
+//! the end of what it printed (`wnm_core::Error::command_failed`); recognising antctl's "No
+//! service named" refusal.
 use crate::parse::excerpt;
 use wnm_core::{CommandOutput, CommandSpec, Error, ErrorKind, Result};
 
@@ -19,23 +20,12 @@ pub fn check(cmd: &CommandSpec, out: &CommandOutput, what: &str) -> Result<()> {
     Err(failure(cmd, out, what))
 }
 
-/// The error for a failed `cmd`.
+/// The error for a failed `cmd`: the one wording of `wnm_core::Error::command_failed`, with the
+/// end of what antctl printed on both streams (colours stripped) and the sudo hint naming
+/// antctl+sudo. A command the runner gave up on is its `Timeout` error, never an output here.
 pub fn failure(cmd: &CommandSpec, out: &CommandOutput, what: &str) -> Error {
     let printed = format!("{}\n{}", out.stdout, out.stderr);
-    let d = excerpt(&printed);
-    let hint = if cmd.program == "sudo" && printed.contains("password") {
-        " (antctl+sudo needs passwordless sudo for wnm's user, or run wnm as root)"
-    } else {
-        ""
-    };
-    Error::backend(format!(
-        "{what}: `{}` exited with {}: {d}{hint}",
-        cmd.display(),
-        out.code
-            .map_or("a signal (or its timeout)".to_string(), |c| format!(
-                "code {c}"
-            )),
-    ))
+    Error::command_failed(cmd, out, what, &excerpt(&printed), "antctl+sudo")
 }
 
 /// A spawn failure of antctl itself (missing binary), with what to do.
@@ -100,7 +90,14 @@ mod tests {
             check(&sudo, &pw, "x")
                 .unwrap_err()
                 .to_string()
-                .contains("passwordless sudo")
+                .contains("antctl+sudo needs passwordless sudo")
         );
+        let killed = CommandOutput {
+            code: None,
+            ..Default::default()
+        };
+        let m = failure(&cmd, &killed, "starting antnode1").to_string();
+        assert!(m.contains("exited with a signal"), "{m}");
+        assert!(!m.contains("timeout"), "{m}");
     }
 }

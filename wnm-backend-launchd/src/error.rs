@@ -1,38 +1,25 @@
-//! Turning a failed command into a `wnm_core::Error` that names the command and what it printed.
+//! Failed commands of this backend as `wnm_core::Error`s: the one wording of
+//! `wnm_core::error::check_command`, with the sudo hint naming `launchd+sudo`.
+use wnm_core::error::{check_command, command_detail};
 use wnm_core::{CommandOutput, CommandSpec, Error, Result};
+
+/// The mode the sudo hint names.
+const SUDO_MODE: &str = "launchd+sudo";
 
 /// The stderr (else stdout) of a command, trimmed, for messages.
 pub fn detail(out: &CommandOutput) -> &str {
-    if out.stderr.trim().is_empty() {
-        out.stdout.trim()
-    } else {
-        out.stderr.trim()
-    }
+    command_detail(out)
 }
 
 /// Ok when `out` is a success; otherwise a `Backend` error saying `what` failed, the command, its
 /// exit code and output, and a hint when sudo asked for a password.
 pub fn check(cmd: &CommandSpec, out: &CommandOutput, what: &str) -> Result<()> {
-    if out.success() {
-        return Ok(());
-    }
-    Err(failed(cmd, out, what))
+    check_command(cmd, out, what, SUDO_MODE)
 }
 
 /// The error of a failed `cmd` (see [`check`]).
 pub fn failed(cmd: &CommandSpec, out: &CommandOutput, what: &str) -> Error {
-    let d = detail(out);
-    let hint = if cmd.program == "sudo" && d.contains("password") {
-        " (launchd+sudo needs passwordless sudo for wnm's user, or run wnm as root)"
-    } else {
-        ""
-    };
-    Error::backend(format!(
-        "{what}: `{}` exited with {}: {d}{hint}",
-        cmd.display(),
-        out.code
-            .map_or("a signal".to_string(), |c| format!("code {c}")),
-    ))
+    Error::command_failed(cmd, out, what, command_detail(out), SUDO_MODE)
 }
 
 #[cfg(test)]
@@ -50,7 +37,8 @@ mod tests {
         let e = check(&cmd, &out, "asking launchd").unwrap_err();
         assert_eq!(e.kind(), wnm_core::ErrorKind::Backend);
         assert!(e.message().starts_with("asking launchd: `sudo -n launchctl list x` exited with code 1: sudo: a password is required"), "{e}");
-        assert!(e.message().contains("passwordless sudo"));
+        assert!(e.message().contains("launchd+sudo needs passwordless sudo"));
+        assert_eq!(failed(&cmd, &out, "asking launchd").message(), e.message());
         let ok = CommandOutput {
             code: Some(0),
             ..Default::default()
