@@ -7,14 +7,14 @@ use crate::control::{
 };
 use crate::discover::{node_pid, rebuild_node};
 use crate::engine::Engine;
-use crate::fsops::{ensure_dir, install_binary, remove_tree};
+use crate::fsops::{ensure_dir, install_binary, is_strictly_inside, remove_tree};
 use crate::pods::Pods;
-use crate::spec::{choose_pod, is_strictly_inside, node_environment, node_launch, validate_node};
+use crate::spec::{choose_pod, node_launch, validate_node};
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use wnm_core::profile::line_by_name;
+use wnm_core::profile::{line_by_name, node_environment};
 use wnm_core::{
     Backend, BackendContext, Capabilities, ContainerInfo, Error, ErrorKind, IdAllocation,
     ManagerMode, Node, NodeLine, NodeStatus, ProcessState, Result,

@@ -1,5 +1,6 @@
 //! `DockerConfig`: what the docker backend reads from its `BackendContext` (paths, the colony's
 //! id, image, pod sizes, who the pods run as, the supervisor binary, timings), resolved once.
+use crate::fsops::{default_log_base, default_node_storage, expand_home};
 use crate::users::{lookup_user, passwd_text};
 use sha3::{Digest, Sha3_256};
 use std::path::{Path, PathBuf};
@@ -78,31 +79,6 @@ pub struct DockerConfig {
     pub start_timeout: Duration,
     /// How often `start`/`stop` look at the state file.
     pub poll_interval: Duration,
-}
-
-/// Expand a leading `~/` with `$HOME`.
-pub fn expand_home(p: &str) -> PathBuf {
-    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(h)) => Path::new(&h).join(rest),
-        _ => PathBuf::from(p),
-    }
-}
-
-/// `node_storage` when the machine row has none: `<base>/node` (user) or `<base>/services` (sudo).
-pub fn default_node_storage(mode: ManagerMode, base_dir: &Path) -> PathBuf {
-    match mode {
-        ManagerMode::Sudo => base_dir.join("services"),
-        _ => base_dir.join("node"),
-    }
-}
-
-/// Where node log dirs go: `<base>/logs` (user) or `<root>/var/log/antnode` (sudo), as the
-/// executor lays them out.
-pub fn default_log_base(mode: ManagerMode, base_dir: &Path, root: &Path) -> PathBuf {
-    match mode {
-        ManagerMode::Sudo => root.join("var/log/antnode"),
-        _ => base_dir.join("logs"),
-    }
 }
 
 /// The colony id: the first 12 hex digits of SHA3-256 of the base dir's path. Stable across

@@ -19,9 +19,9 @@
 //! "last_exit":"exit code 101","error":null}` with `state` one of `running`, `stopping`,
 //! `stopped`, `backoff` (crashed, restarted after a delay), `failed` (could not be started).
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use wnm_core::{Error, Node, Result};
+use wnm_runner::nodefs::write_atomic;
 
 /// The format number written; readers accept this and older.
 pub const FORMAT: u32 = 1;
@@ -258,25 +258,6 @@ pub fn read_state(path: &Path) -> Result<Option<NodeState>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(format!("reading {}", path.display()), e)),
     }
-}
-
-/// Write `bytes` to `path` through a temp file in the same dir (leading dot, so readers skip
-/// it) and a rename: a reader sees the old or the new file, never half of one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let res = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        std::fs::rename(&tmp, path)
-    })();
-    res.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(format!("writing {}", path.display()), e)
-    })
 }
 
 /// Write a desired-state file.

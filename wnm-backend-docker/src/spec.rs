@@ -4,8 +4,9 @@
 use crate::config::{DockerConfig, SUPERVISOR_IN_POD};
 use crate::control::Launch;
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use wnm_core::{Error, LaunchOptions, Node, NodeLine, Result};
+use wnm_runner::nodefs::{is_strictly_inside, validate_node_paths};
 
 /// Label naming the colony a pod belongs to.
 pub const LABEL_COLONY: &str = "wnm.colony";
@@ -181,19 +182,6 @@ pub fn pod_spec(cfg: &DockerConfig, n: u32) -> PodSpec {
     }
 }
 
-/// The node's environment: the machine's `environment`, then the node's own (later wins).
-pub fn node_environment(
-    machine_env: &[(String, String)],
-    node: &Node,
-) -> Result<Vec<(String, String)>> {
-    let mut env = machine_env.to_vec();
-    for (k, v) in wnm_core::profile::parse_environment(&node.environment)? {
-        env.retain(|(ek, _)| ek != &k);
-        env.push((k, v));
-    }
-    Ok(env)
-}
-
 /// How the supervisor starts `node`: its binary with the line's arguments, in its root dir,
 /// stdout and stderr appended to files in its log dir.
 pub fn node_launch(
@@ -213,57 +201,12 @@ pub fn node_launch(
     }
 }
 
-/// An absolute path without `..` or `.` parts that is not `/`.
-pub fn check_path(what: &str, p: &Path) -> Result<()> {
-    let clean = p.is_absolute()
-        && p.components()
-            .all(|c| matches!(c, Component::RootDir | Component::Normal(_)))
-        && p.components().count() > 1;
-    if clean {
-        Ok(())
-    } else {
-        Err(Error::invalid_config(format!(
-            "{what} {:?} must be an absolute path without `..` and must not be /",
-            p.display().to_string()
-        )))
-    }
-}
-
-/// `path` lies strictly below `base` (lexically).
-pub fn is_strictly_inside(base: &Path, path: &Path) -> bool {
-    check_path("base", base).is_ok()
-        && check_path("path", path).is_ok()
-        && path != base
-        && path.starts_with(base)
-}
-
-/// `antnode` followed by digits.
-pub fn is_node_name(name: &str) -> bool {
-    name.strip_prefix("antnode")
-        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
-}
-
 /// Refuse a node the backend cannot run in a pod: a name that is not `antnodeNNNN`, paths that
 /// are not clean absolute paths, a binary outside its root dir, a root dir outside
 /// `node_storage` or a log dir outside the log base (the pods see only those mounts).
 pub fn validate_node(cfg: &DockerConfig, node: &Node) -> Result<()> {
-    if !is_node_name(&node.service_name) {
-        return Err(Error::invalid_config(format!(
-            "node service name {:?} is not antnode followed by digits; the docker backend only manages antnodeNNNN nodes",
-            node.service_name
-        )));
-    }
+    validate_node_paths("docker", node)?;
     let root = Path::new(&node.root_dir);
-    check_path("node root dir", root)?;
-    check_path("node log dir", Path::new(&node.log_dir))?;
-    let bin = Path::new(&node.binary);
-    check_path("node binary", bin)?;
-    if bin.parent() != Some(root) {
-        return Err(Error::invalid_config(format!(
-            "node binary {} must be directly inside the node's root dir {}",
-            node.binary, node.root_dir
-        )));
-    }
     if !is_strictly_inside(&cfg.node_storage, root) {
         return Err(Error::invalid_config(format!(
             "{}: its root dir {} is not inside node_storage {}, the only node dir the containers see",
@@ -391,8 +334,11 @@ mod tests {
         let (_d, cfg) = config();
         let mut n = node(&cfg, 3);
         n.environment = "A=2,B=3".into();
-        let env =
-            node_environment(&[("A".into(), "1".into()), ("C".into(), "4".into())], &n).unwrap();
+        let env = wnm_core::profile::node_environment(
+            &[("A".into(), "1".into()), ("C".into(), "4".into())],
+            &n,
+        )
+        .unwrap();
         assert_eq!(
             env,
             [
@@ -414,8 +360,6 @@ mod tests {
             Path::new(&l.stderr),
             Path::new(&n.log_dir).join(STDERR_FILE)
         );
-        n.environment = "bad".into();
-        assert!(node_environment(&[], &n).is_err());
     }
 
     #[test]

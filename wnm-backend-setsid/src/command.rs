@@ -97,18 +97,7 @@ pub fn node_command(
     spec
 }
 
-/// The node's environment: the machine's `environment`, then the node's own (later wins).
-pub fn node_environment(
-    machine_env: &[(String, String)],
-    node: &Node,
-) -> wnm_core::Result<Vec<(String, String)>> {
-    let mut env = machine_env.to_vec();
-    for (k, v) in wnm_core::profile::parse_environment(&node.environment)? {
-        env.retain(|(ek, _)| ek != &k);
-        env.push((k, v));
-    }
-    Ok(env)
-}
+pub use wnm_core::profile::node_environment;
 
 #[cfg(test)]
 mod tests {
@@ -231,23 +220,5 @@ mod tests {
         );
         assert!(c.env.is_empty());
         assert_eq!(c.args.last().unwrap(), "evm-arbitrum-one");
-    }
-
-    #[test]
-    fn node_environment_overrides_machine_keys() {
-        let mut n = node();
-        n.environment = "A=2,B=3".into();
-        let env =
-            node_environment(&[("A".into(), "1".into()), ("C".into(), "4".into())], &n).unwrap();
-        assert_eq!(
-            env,
-            [
-                ("C".to_string(), "4".to_string()),
-                ("A".to_string(), "2".to_string()),
-                ("B".to_string(), "3".to_string())
-            ]
-        );
-        n.environment = "bad".into();
-        assert!(node_environment(&[], &n).is_err());
     }
 }

@@ -1,9 +1,10 @@
 //! `SetsidConfig`: what the setsid backend reads from its `BackendContext` (paths, launch options,
 //! environment, who nodes run as, stop timing), resolved once when the backend is built.
 use crate::command::RunAs;
+pub use crate::fsops::{default_log_base, default_node_storage, expand_home};
 use crate::layout::{NodeLayout, layout_with};
 use crate::users::{PasswdEntry, lookup_uid, lookup_user};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 use wnm_core::profile::{parse_environment, split_start_args};
 use wnm_core::{
@@ -41,38 +42,6 @@ pub struct SetsidConfig {
     pub stop_grace: Duration,
     /// How often `stop` looks whether the node is gone.
     pub poll_interval: Duration,
-}
-
-/// Expand a leading `~/` with `$HOME`.
-pub fn expand_home(p: &str) -> PathBuf {
-    match p.strip_prefix("~/") {
-        Some(rest) => match std::env::var_os("HOME") {
-            Some(h) => Path::new(&h).join(rest),
-            None => PathBuf::from(p),
-        },
-        None if p == "~" => std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(p)),
-        None => PathBuf::from(p),
-    }
-}
-
-/// `node_storage` when the machine row has none: `<base>/node` (user, as antctl and the Python
-/// wnm: `~/.local/share/autonomi/node`) or `<base>/services` (sudo: `/var/antctl/services`).
-pub fn default_node_storage(mode: ManagerMode, base_dir: &Path) -> PathBuf {
-    match mode {
-        ManagerMode::Sudo => base_dir.join("services"),
-        _ => base_dir.join("node"),
-    }
-}
-
-/// Where node log dirs go: `<base>/logs` (user: `~/.local/share/autonomi/logs`) or
-/// `<root>/var/log/antnode` (sudo, as anm and antctl).
-pub fn default_log_base(mode: ManagerMode, base_dir: &Path, root: &Path) -> PathBuf {
-    match mode {
-        ManagerMode::Sudo => root.join("var/log/antnode"),
-        _ => base_dir.join("logs"),
-    }
 }
 
 fn current_user_name(passwd: Option<&str>) -> String {
@@ -169,6 +138,7 @@ impl SetsidConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn entry() -> PasswdEntry {
         PasswdEntry {

@@ -1,9 +1,11 @@
 //! Where a node's files live (`<node_storage>/antnodeNNNN`, `<log_base>/antnodeNNNN`, its own
-//! binary copy in its root) and the path checks every destructive operation relies on.
-use std::path::{Component, Path, PathBuf};
-use wnm_core::{Error, Machine, Node, NodeId, Result, service_name};
+//! binary copy in its root) and the path checks every destructive operation relies on (shared
+//! with the docker backend in `wnm_runner::nodefs`).
+use std::path::{Path, PathBuf};
+use wnm_core::{Machine, Node, NodeId, Result, service_name};
 
-use crate::config::{default_log_base, default_node_storage, expand_home};
+pub use crate::fsops::{check_path, is_node_name as is_node_dir_name, is_strictly_inside};
+use crate::fsops::{default_log_base, default_node_storage, expand_home, validate_node_paths};
 
 /// Paths of one node.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,56 +49,9 @@ pub fn layout(machine: &Machine, base_dir: &Path, id: NodeId) -> NodeLayout {
     layout_with(&storage, &logs, "antnode", id)
 }
 
-/// `antnode` followed by one or more digits (`antnode0001`, antctl's `antnode1`).
-pub fn is_node_dir_name(name: &str) -> bool {
-    name.strip_prefix("antnode")
-        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// An absolute path without `..` or `.` parts that is not `/`.
-pub fn check_path(what: &str, p: &Path) -> Result<()> {
-    let clean = p.is_absolute()
-        && p.components()
-            .all(|c| matches!(c, Component::RootDir | Component::Normal(_)))
-        && p.components().count() > 1;
-    if clean {
-        Ok(())
-    } else {
-        Err(Error::invalid_config(format!(
-            "{what} {:?} must be an absolute path without `..` and must not be /",
-            p.display().to_string()
-        )))
-    }
-}
-
 /// Refuse a node whose name or paths could make the backend touch files that are not its own.
 pub fn validate_node(node: &Node) -> Result<()> {
-    if !is_node_dir_name(&node.service_name) {
-        return Err(Error::invalid_config(format!(
-            "node service name {:?} is not antnode followed by digits; the setsid backend only manages antnodeNNNN nodes",
-            node.service_name
-        )));
-    }
-    let root = Path::new(&node.root_dir);
-    check_path("node root dir", root)?;
-    check_path("node log dir", Path::new(&node.log_dir))?;
-    let bin = Path::new(&node.binary);
-    check_path("node binary", bin)?;
-    if bin.parent() != Some(root) {
-        return Err(Error::invalid_config(format!(
-            "node binary {} must be directly inside the node's root dir {}",
-            node.binary, node.root_dir
-        )));
-    }
-    Ok(())
-}
-
-/// `path` lies strictly below `base` (lexically; both absolute, `base` not `/`).
-pub fn is_strictly_inside(base: &Path, path: &Path) -> bool {
-    check_path("base", base).is_ok()
-        && check_path("path", path).is_ok()
-        && path != base
-        && path.starts_with(base)
+    validate_node_paths("setsid", node)
 }
 
 #[cfg(test)]
@@ -133,37 +88,22 @@ mod tests {
     }
 
     #[test]
-    fn names_and_paths() {
-        assert!(is_node_dir_name("antnode0001"));
+    fn unsafe_nodes_are_refused_by_the_setsid_backend() {
+        let mut m = Machine::defaults_for(2);
+        m.process_manager = "setsid+user".parse().unwrap();
+        let l = layout(&m, Path::new("/home/ant/.local/share/autonomi"), 1);
+        let mut n = crate::testutil::node(
+            1,
+            "/home/ant/.local/share/autonomi/node",
+            "/home/ant/.local/share/autonomi/logs",
+        );
+        assert_eq!(Path::new(&n.binary), l.binary);
+        validate_node(&n).unwrap();
+        n.service_name = "antnode1/..".into();
+        let e = validate_node(&n).unwrap_err();
+        assert!(e.message().contains("the setsid backend"), "{e}");
         assert!(is_node_dir_name("antnode1"));
-        for bad in [
-            "antnode",
-            "antnode-1",
-            "antnode1a",
-            "node1",
-            "antnode1/..",
-            "",
-        ] {
-            assert!(!is_node_dir_name(bad), "{bad}");
-        }
-        assert!(check_path("x", Path::new("/a/b")).is_ok());
-        for bad in ["/", "a/b", "/a/../b", "./a", ""] {
-            assert!(check_path("x", Path::new(bad)).is_err(), "{bad}");
-        }
-        let base = Path::new("/var/antctl/services");
-        assert!(is_strictly_inside(
-            base,
-            Path::new("/var/antctl/services/antnode0001")
-        ));
-        assert!(!is_strictly_inside(base, base));
-        assert!(!is_strictly_inside(
-            base,
-            Path::new("/var/antctl/servicesX/a")
-        ));
-        assert!(!is_strictly_inside(
-            base,
-            Path::new("/var/antctl/services/../x")
-        ));
+        assert!(!is_node_dir_name("antnode1/.."));
         assert!(!is_strictly_inside(Path::new("/"), Path::new("/etc")));
     }
 }

@@ -168,6 +168,20 @@ pub fn split_start_args(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_string).collect()
 }
 
+/// A node's environment: the machine's `environment` (already parsed), then the node's own
+/// (`node.environment`, parsed here); a key the node sets again replaces the machine's.
+pub fn node_environment(
+    machine_env: &[(String, String)],
+    node: &Node,
+) -> crate::Result<Vec<(String, String)>> {
+    let mut env = machine_env.to_vec();
+    for (k, v) in parse_environment(&node.environment)? {
+        env.retain(|(ek, _)| ek != &k);
+        env.push((k, v));
+    }
+    Ok(env)
+}
+
 /// Parse `environment` (`K=V K2=V2` or `K=V,K2=V2`) into pairs; keys must be shell-style names.
 /// A comma separates entries only when an upper-case `NAME=` follows it, so values such as
 /// `RUST_LOG=info,wnm=debug` keep their commas.
@@ -312,5 +326,24 @@ mod tests {
                 ("Y".into(), "2".into())
             ]
         );
+    }
+
+    #[test]
+    fn node_environment_overrides_machine_keys() {
+        let mut n = node();
+        n.environment = "A=2,B=3".into();
+        let machine = [("A".to_string(), "1".to_string()), ("C".into(), "4".into())];
+        assert_eq!(
+            node_environment(&machine, &n).unwrap(),
+            [
+                ("C".to_string(), "4".to_string()),
+                ("A".to_string(), "2".to_string()),
+                ("B".to_string(), "3".to_string())
+            ]
+        );
+        n.environment = String::new();
+        assert_eq!(node_environment(&machine, &n).unwrap(), machine);
+        n.environment = "bad".into();
+        assert!(node_environment(&machine, &n).is_err());
     }
 }

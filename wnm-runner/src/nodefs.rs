@@ -1,10 +1,98 @@
-//! Node file work the backends share: node dirs (with owner), atomic binary install, atomic small
-//! files, and deleting a node's dirs. Plain std file calls, done as the user wnm runs as (a backend
-//! that must act for another user goes through its own privileged layer instead).
+//! Node file work the backends share: where node files go by default (`~/` expanded, node
+//! storage and log base per mode), the name and path checks every destructive operation relies
+//! on, node dirs (with owner), atomic binary install, atomic small files, and deleting a node's
+//! dirs. Plain std file calls, done as the user wnm runs as (a backend that must act for another
+//! user goes through its own privileged layer instead).
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
-use wnm_core::{Error, Result};
+use std::path::{Component, Path, PathBuf};
+use wnm_core::{Error, ManagerMode, Node, Result};
+
+/// Expand a leading `~/` (or a lone `~`) with `$HOME`; other paths are returned as they are.
+pub fn expand_home(p: &str) -> PathBuf {
+    match p.strip_prefix("~/") {
+        Some(rest) => match std::env::var_os("HOME") {
+            Some(h) => Path::new(&h).join(rest),
+            None => PathBuf::from(p),
+        },
+        None if p == "~" => std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(p)),
+        None => PathBuf::from(p),
+    }
+}
+
+/// `node_storage` when the machine row has none: `<base>/node` (user, as antctl and the Python
+/// wnm: `~/.local/share/autonomi/node`) or `<base>/services` (sudo: `/var/antctl/services`).
+pub fn default_node_storage(mode: ManagerMode, base_dir: &Path) -> PathBuf {
+    match mode {
+        ManagerMode::Sudo => base_dir.join("services"),
+        _ => base_dir.join("node"),
+    }
+}
+
+/// Where node log dirs go: `<base>/logs` (user: `~/.local/share/autonomi/logs`) or
+/// `<root>/var/log/antnode` (sudo, as anm and antctl), as the executor lays them out.
+pub fn default_log_base(mode: ManagerMode, base_dir: &Path, root: &Path) -> PathBuf {
+    match mode {
+        ManagerMode::Sudo => root.join("var/log/antnode"),
+        _ => base_dir.join("logs"),
+    }
+}
+
+/// `antnode` followed by one or more digits (`antnode0001`, antctl's `antnode1`).
+pub fn is_node_name(name: &str) -> bool {
+    name.strip_prefix("antnode")
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// An absolute path without `..` or `.` parts that is not `/`; `what` names it in the error.
+pub fn check_path(what: &str, p: &Path) -> Result<()> {
+    let clean = p.is_absolute()
+        && p.components()
+            .all(|c| matches!(c, Component::RootDir | Component::Normal(_)))
+        && p.components().count() > 1;
+    if clean {
+        Ok(())
+    } else {
+        Err(Error::invalid_config(format!(
+            "{what} {:?} must be an absolute path without `..` and must not be /",
+            p.display().to_string()
+        )))
+    }
+}
+
+/// `path` lies strictly below `base` (lexically; both clean absolute paths, `base` not `/`).
+pub fn is_strictly_inside(base: &Path, path: &Path) -> bool {
+    check_path("base", base).is_ok()
+        && check_path("path", path).is_ok()
+        && path != base
+        && path.starts_with(base)
+}
+
+/// Refuse a node whose name or paths could make `backend` (named in the message: `setsid`,
+/// `docker`) touch files that are not its own: a name that is not `antnodeNNNN`, a root dir,
+/// log dir or binary that is not a clean absolute path, a binary not directly in its root dir.
+pub fn validate_node_paths(backend: &str, node: &Node) -> Result<()> {
+    if !is_node_name(&node.service_name) {
+        return Err(Error::invalid_config(format!(
+            "node service name {:?} is not antnode followed by digits; the {backend} backend only manages antnodeNNNN nodes",
+            node.service_name
+        )));
+    }
+    let root = Path::new(&node.root_dir);
+    check_path("node root dir", root)?;
+    check_path("node log dir", Path::new(&node.log_dir))?;
+    let bin = Path::new(&node.binary);
+    check_path("node binary", bin)?;
+    if bin.parent() != Some(root) {
+        return Err(Error::invalid_config(format!(
+            "node binary {} must be directly inside the node's root dir {}",
+            node.binary, node.root_dir
+        )));
+    }
+    Ok(())
+}
 
 fn chown(path: &Path, owner: Option<(u32, u32)>) -> Result<()> {
     if let Some((uid, gid)) = owner {
@@ -127,7 +215,122 @@ pub fn remove_tree(dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wnm_core::ErrorKind;
+    use wnm_core::{ErrorKind, NodeStatus};
+
+    fn node() -> Node {
+        Node {
+            id: 1,
+            service_name: "antnode0001".into(),
+            port: 55001,
+            metrics_port: 13001,
+            rpc_port: 0,
+            root_dir: "/var/antctl/services/antnode0001".into(),
+            log_dir: "/var/log/antnode/antnode0001".into(),
+            binary: "/var/antctl/services/antnode0001/antnode".into(),
+            user: "ant".into(),
+            wallet: String::new(),
+            network: "evm-arbitrum-one".into(),
+            version: None,
+            peer_id: None,
+            status: NodeStatus::Stopped,
+            status_changed_at: 0,
+            created_at: 0,
+            manager: "setsid+sudo".parse().unwrap(),
+            line: "antnode-0.4".into(),
+            container_id: None,
+            host: "127.0.0.1".into(),
+            environment: String::new(),
+            metrics: Default::default(),
+        }
+    }
+
+    #[test]
+    fn names_and_paths() {
+        assert!(is_node_name("antnode0001"));
+        assert!(is_node_name("antnode1"));
+        for bad in [
+            "antnode",
+            "antnode-1",
+            "antnode1a",
+            "node1",
+            "antnode1/..",
+            "",
+        ] {
+            assert!(!is_node_name(bad), "{bad}");
+        }
+        assert!(check_path("x", Path::new("/a/b")).is_ok());
+        for bad in ["/", "a/b", "/a/../b", "./a", ""] {
+            let e = check_path("node root dir", Path::new(bad)).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{bad}");
+            assert!(e.message().starts_with("node root dir"), "{e}");
+        }
+        let base = Path::new("/var/antctl/services");
+        assert!(is_strictly_inside(
+            base,
+            Path::new("/var/antctl/services/antnode0001")
+        ));
+        assert!(!is_strictly_inside(base, base));
+        assert!(!is_strictly_inside(
+            base,
+            Path::new("/var/antctl/servicesX/a")
+        ));
+        assert!(!is_strictly_inside(
+            base,
+            Path::new("/var/antctl/services/../x")
+        ));
+        assert!(!is_strictly_inside(Path::new("/"), Path::new("/etc")));
+    }
+
+    #[test]
+    fn nodes_with_unsafe_names_or_paths_are_refused_naming_the_backend() {
+        validate_node_paths("setsid", &node()).unwrap();
+        let mut n = node();
+        n.service_name = "antnode1/..".into();
+        let e = validate_node_paths("docker", &n).unwrap_err();
+        assert!(
+            e.message().contains("the docker backend only manages"),
+            "{e}"
+        );
+        let mut n = node();
+        n.binary = "/bin/sh".into();
+        let e = validate_node_paths("setsid", &n).unwrap_err();
+        assert!(e.message().contains("directly inside"), "{e}");
+        let mut n = node();
+        n.root_dir = "/var/antctl/services/../antnode0001".into();
+        assert!(validate_node_paths("setsid", &n).is_err());
+        let mut n = node();
+        n.log_dir = "logs".into();
+        let e = validate_node_paths("setsid", &n).unwrap_err();
+        assert!(e.message().starts_with("node log dir"), "{e}");
+    }
+
+    #[test]
+    fn default_places() {
+        let base = Path::new("/home/u/.local/share/autonomi");
+        assert_eq!(
+            default_node_storage(ManagerMode::User, base),
+            base.join("node")
+        );
+        assert_eq!(
+            default_log_base(ManagerMode::User, base, Path::new("/")),
+            base.join("logs")
+        );
+        let base = Path::new("/var/antctl");
+        assert_eq!(
+            default_node_storage(ManagerMode::Sudo, base),
+            Path::new("/var/antctl/services")
+        );
+        assert_eq!(
+            default_log_base(ManagerMode::Sudo, base, Path::new("/r")),
+            Path::new("/r/var/log/antnode")
+        );
+        assert_eq!(expand_home("/abs"), Path::new("/abs"));
+        assert_eq!(expand_home("a/~/b"), Path::new("a/~/b"));
+        if let Some(h) = std::env::var_os("HOME") {
+            assert_eq!(expand_home("~/x"), Path::new(&h).join("x"));
+            assert_eq!(expand_home("~"), Path::new(&h));
+        }
+    }
 
     #[test]
     fn install_is_atomic_idempotent_and_executable() {
