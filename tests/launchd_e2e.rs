@@ -190,8 +190,12 @@ fn launchd_is_refused_where_there_is_no_launchctl() {
         "--node_storage",
         storage.to_str().unwrap(),
     ]);
-    assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a manager this host cannot have is a configuration mistake: {err}"
+    );
     assert!(err.contains("needs macOS's launchd"), "{err}");
     assert!(err.contains("setsid+user"), "{err}");
     assert!(

@@ -100,7 +100,7 @@ pub fn validate_node(node: &Node) -> Result<()> {
 
 impl LaunchdBackend {
     /// A backend for `ctx` (settings resolved by [`LaunchdConfig::from_context`]); refused with
-    /// `Unsupported` on a host without launchd.
+    /// `InvalidConfig` on a host without launchd.
     pub fn new(ctx: &BackendContext) -> Result<Self> {
         Ok(Self::with_config(ctx, LaunchdConfig::from_context(ctx)?))
     }

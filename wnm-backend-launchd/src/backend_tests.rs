@@ -526,7 +526,7 @@ fn capabilities_and_the_registry() {
         crate::register(&mut r);
         let ctx = crate::testutil::context("launchd+user", "/tmp/x");
         let e = r.build(&ctx).err().expect("refused");
-        assert_eq!(e.kind(), ErrorKind::Unsupported);
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
         assert!(e.message().contains("launchd"), "{e}");
     }
 }

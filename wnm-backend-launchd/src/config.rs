@@ -2,9 +2,9 @@
 //! home, uid, root or not, where launchctl is): mode, domain, plist directory, who runs the nodes,
 //! where new nodes go, and how files are touched.
 //!
-//! launchd exists only on macOS. On any other host the backend refuses to be built
-//! (`ErrorKind::Unsupported`, saying which managers work here) unless [`LAUNCHCTL_ENV`] names a
-//! launchctl to use: the tests' stand-in `launchctl-emu`.
+//! launchd exists only on macOS. On any other host asking for it is a configuration mistake: the
+//! backend refuses to be built (`ErrorKind::InvalidConfig`, exit 2, saying which managers to use
+//! here) unless [`LAUNCHCTL_ENV`] names a launchctl to use: the tests' stand-in `launchctl-emu`.
 use crate::fs::Privilege;
 use crate::launchctl::{Domain, Launchctl};
 use std::path::{Path, PathBuf};
@@ -59,12 +59,13 @@ impl HostFacts {
     }
 
     /// The launchctl to run here: the override, else `launchctl` on macOS; elsewhere an
-    /// `Unsupported` error naming what works instead.
+    /// `InvalidConfig` error (the operator chose a manager this host cannot have) naming what to
+    /// use instead.
     pub fn launchctl_program(&self, manager: &ProcessManager) -> Result<String> {
         match (&self.launchctl_override, self.os.as_str()) {
             (Some(p), _) => Ok(p.clone()),
             (None, "macos") => Ok("launchctl".to_string()),
-            (None, os) => Err(Error::unsupported(format!(
+            (None, os) => Err(Error::invalid_config(format!(
                 "{manager} needs macOS's launchd and launchctl, which this {os} host does not have; \
                  use setsid+user or systemd+user here (tests point {LAUNCHCTL_ENV} at a launchctl stand-in)"
             ))),
@@ -252,7 +253,7 @@ mod tests {
         let mut linux = mac(1000, false);
         linux.os = "linux".into();
         let e = LaunchdConfig::resolve(&ctx, &linux).unwrap_err();
-        assert_eq!(e.kind(), wnm_core::ErrorKind::Unsupported);
+        assert_eq!(e.kind(), wnm_core::ErrorKind::InvalidConfig);
         assert!(e.message().contains("linux host"), "{e}");
         assert!(e.message().contains("setsid+user"), "{e}");
         linux.launchctl_override = Some("/t/launchctl-emu".into());

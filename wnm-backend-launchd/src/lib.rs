@@ -13,8 +13,9 @@
 //! file names and subcommands are the Python wnm 0.5.0's, so its jobs are found (`--init
 //! --import`) and driven as before, recorded as launchd nodes (0.5.0 recorded them wrong).
 //!
-//! launchd is macOS only: elsewhere the backend is refused with `ErrorKind::Unsupported` unless
-//! `WNM_LAUNCHCTL` names a launchctl (the tests' `launchctl-emu`, in `wnm-testkit`).
+//! launchd is macOS only: elsewhere the backend is refused with `ErrorKind::InvalidConfig` (a
+//! manager this host cannot have; exit 2) unless `WNM_LAUNCHCTL` names a launchctl (the tests'
+//! `launchctl-emu`, in `wnm-testkit`).
 //!
 //! Modules: [`backend`] (the `Backend` impl), [`config`] (settings from the context and the
 //! host), [`plist`] (generation, pure), [`parse`] (reading plists and `launchctl list`, pure),
