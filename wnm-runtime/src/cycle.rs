@@ -260,13 +260,17 @@ impl Cycle {
         if !recovery.is_empty() && !opts.dry_run {
             let executor = self.executor(opts, binary.version().cloned());
             recovered = recover(&executor, &recovery).await;
-            // Plan from what recovery left, not from what the survey saw before it.
-            let fresh = self.store.nodes().await?;
+            // Plan from what recovery left, not from what the survey saw before it: the
+            // recovered rows alone are read again.
+            let mut fresh = HashMap::with_capacity(recovery.len());
+            for r in &recovery {
+                if let Some(f) = self.store.node(r.node()).await? {
+                    fresh.insert(f.id, f);
+                }
+            }
             for n in collected.nodes.iter_mut() {
-                if recovery.iter().any(|r| r.node() == n.id)
-                    && let Some(f) = fresh.iter().find(|f| f.id == n.id)
-                {
-                    n.clone_from(f);
+                if let Some(f) = fresh.remove(&n.id) {
+                    *n = f;
                 }
             }
         }
