@@ -75,10 +75,14 @@ pub fn wants_metadata(n: &Node, now: UnixTime) -> Option<&'static str> {
     })
 }
 
-/// The survey target of a node: `/metadata` when [`wants_metadata`] says so, or when the node
-/// reports less uptime than stored (it restarted).
+/// The survey target of a node: `/metadata` when [`wants_metadata`] says so (the reason goes
+/// to the debug log), or when the node reports less uptime than stored (it restarted).
 pub fn target(n: &Node, now: UnixTime) -> SurveyTarget {
-    let mut t = SurveyTarget::local(n.id, n.metrics_port, wants_metadata(n, now).is_some());
+    let why = wants_metadata(n, now);
+    if let Some(why) = why {
+        tracing::debug!("{}: reading /metadata ({why})", n.service_name);
+    }
+    let mut t = SurveyTarget::local(n.id, n.metrics_port, why.is_some());
     t.metadata_if_uptime_below = Some(n.metrics.uptime);
     if let Ok(ip) = n.host.parse::<std::net::IpAddr>() {
         t.addr.set_ip(ip);
