@@ -48,6 +48,10 @@ pub enum EnvUse {
 pub struct Setting {
     /// Refused when it differs from the stored row after `--init`.
     pub immutable: bool,
+    /// Run state an operator may give but wnm keeps itself: never written into env or config
+    /// files, so a stale file cannot wind it back (`highest_node_id_used`: antctl would reuse
+    /// node numbers).
+    pub run_state: bool,
     /// The current value, rendered the way the config report writes it.
     pub get: fn(&Machine) -> String,
     /// Parse and store a value; the error says what is allowed.
@@ -58,6 +62,7 @@ impl std::fmt::Debug for Setting {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Setting")
             .field("immutable", &self.immutable)
+            .field("run_state", &self.run_state)
             .finish_non_exhaustive()
     }
 }
@@ -103,6 +108,11 @@ impl Key {
         self.setting.is_some_and(|s| s.immutable)
     }
 
+    /// Settings that are run state, not configuration (see [`Setting::run_state`]).
+    pub fn is_run_state(&self) -> bool {
+        self.setting.is_some_and(|s| s.run_state)
+    }
+
     const fn setting(
         name: &'static str,
         kind: Kind,
@@ -127,6 +137,7 @@ impl Key {
             negation: None,
             setting: Some(Setting {
                 immutable: false,
+                run_state: false,
                 get,
                 set,
             }),
@@ -157,6 +168,13 @@ impl Key {
     const fn immutable(mut self) -> Key {
         if let Some(s) = self.setting.as_mut() {
             s.immutable = true;
+        }
+        self
+    }
+
+    const fn run_state(mut self) -> Key {
+        if let Some(s) = self.setting.as_mut() {
+            s.run_state = true;
         }
         self
     }
@@ -290,7 +308,8 @@ pub static KEYS: &[Key] = &[
             };
             Ok(())
         },
-    ),
+    )
+    .run_state(),
     setting!(firewall, Kind::Text, parse::firewall, "auto|ufw|none", "Firewall for node ports: auto (ufw in sudo mode when installed), ufw, none; WNM_FIREWALL_DISABLED=1 turns it off"),
     setting!(survey_concurrency, Kind::Int, parse::at_least_one_u32, "N", "Most metrics requests in flight during a survey"),
     setting!(survey_timeout_ms, Kind::Int, parse::at_least_one_u64, "MS", "Per-node connect+read timeout of a survey"),

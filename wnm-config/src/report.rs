@@ -21,13 +21,14 @@ pub struct Row {
 }
 
 /// The rows of the machine-config report: every setting, then `dbpath` when given. With
-/// `with_state`, also the run state: `highest_node_id_used` (a setting operators may give, but
-/// never written into env/config files) and `last_stopped_at`.
+/// `with_state`, also the run state: the settings flagged [`keys::Setting::run_state`]
+/// (`highest_node_id_used`: operators may give it, but it is never written into env/config
+/// files) and `last_stopped_at`.
 pub fn machine_config_rows(m: &Machine, dbpath: Option<&str>, with_state: bool) -> Vec<Row> {
     let json = serde_json::to_value(m).unwrap_or(Value::Null);
     let mut rows: Vec<Row> = keys::settings()
         // Run state a stale config file must not wind back (antctl would reuse node numbers).
-        .filter(|k| with_state || k.name != "highest_node_id_used")
+        .filter(|k| with_state || !k.is_run_state())
         .map(|k| Row {
             key: k.name.to_string(),
             text: (k.setting.expect("setting").get)(m),

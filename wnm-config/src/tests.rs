@@ -681,14 +681,10 @@ fn unusual_differs_from_stored_in_every_mutable_setting() {
         Mode::Run,
     )
     .unwrap();
-    // node_removal_strategy has a single legal value, so it cannot differ; highest_node_id_used
-    // is run state that config files never carry.
+    // node_removal_strategy has a single legal value, so it cannot differ; run state
+    // (highest_node_id_used) is what config files never carry.
     let mutable = keys::settings()
-        .filter(|k| {
-            !k.is_immutable()
-                && k.name != "node_removal_strategy"
-                && k.name != "highest_node_id_used"
-        })
+        .filter(|k| !k.is_immutable() && k.name != "node_removal_strategy" && !k.is_run_state())
         .count();
     assert_eq!(r.changes.len(), mutable, "{:?}", r.changes);
 }
@@ -799,4 +795,15 @@ fn stored_and_default_paths_are_not_checked_for_existence() {
     // Defaults: only the missing rewards address is a problem, never the default binary path.
     let e = r.unwrap_err();
     assert!(!e.message().contains("antnode_path"), "{e}");
+}
+
+#[test]
+fn highest_node_id_used_is_the_one_run_state_setting() {
+    let run_state: Vec<&str> = keys::settings()
+        .filter(|k| k.is_run_state())
+        .map(|k| k.name)
+        .collect();
+    assert_eq!(run_state, ["highest_node_id_used"]);
+    // given on the command line it is still a setting (Python wnm cron lines pass it)
+    assert!(keys::key("highest_node_id_used").is_some_and(|k| k.is_setting()));
 }

@@ -62,7 +62,7 @@ fn env_report_is_loadable_by_bash() {
     // Every setting arrives in the shell exactly as wnm renders it (but the run state
     // highest_node_id_used, which env files never carry).
     assert!(!exported.iter().any(|(k, _)| k == "HIGHEST_NODE_ID_USED"));
-    for key in keys::settings().filter(|k| k.name != "highest_node_id_used") {
+    for key in keys::settings().filter(|k| !k.is_run_state()) {
         let rendered = (key.setting.unwrap().get)(&want);
         assert_eq!(
             get(&key.name.to_ascii_uppercase()),
