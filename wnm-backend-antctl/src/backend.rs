@@ -285,7 +285,7 @@ impl AntctlBackend {
                 node.service_name
             )));
         }
-        let (data_dir, log_dir) = if self.cfg.antctl_chooses_paths {
+        let (data_dir, log_dir) = if self.cfg.antctl_chooses_paths() {
             (None, None)
         } else {
             (parent(&node.root_dir), parent(&node.log_dir))
@@ -316,7 +316,7 @@ impl Backend for AntctlBackend {
             .with_id_allocation(IdAllocation::NeverReuse)
             .with_upgrade(true)
             .with_discover(true)
-            .with_chooses_own_paths(self.cfg.antctl_chooses_paths)
+            .with_chooses_own_paths(self.cfg.antctl_chooses_paths())
             // antctl add without --auto-restart writes no [Install]: wnm's next cycle starts them.
             .with_survives_reboot(false)
     }

@@ -14,9 +14,8 @@ pub const USER_REGISTRY: &str = ".local/share/autonomi/node/node_registry.json";
 /// Resolved settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AntctlConfig {
-    /// `User`, `Sudo` or `Zen`.
-    pub mode: ManagerMode,
-    /// The manager these nodes are recorded under (`antctl+sudo` ...).
+    /// The manager these nodes are recorded under (`antctl+sudo` ...); its mode is
+    /// [`AntctlConfig::mode`].
     pub manager: ProcessManager,
     /// The antctl binary (`antctl_path`, `~` expanded).
     pub program: String,
@@ -29,8 +28,6 @@ pub struct AntctlConfig {
     /// `XDG_RUNTIME_DIR` to give antctl when the environment has none (cron): antctl runs
     /// `systemctl --user` for user-mode services, which needs it.
     pub runtime_dir: Option<String>,
-    /// Let antctl choose the data and log dirs (zen) instead of wnm's layout.
-    pub antctl_chooses_paths: bool,
     /// Who the nodes run as (`ant`, or the invoking user for user-mode services).
     pub node_user: String,
     /// antctl's registry file (host path), read for the number of its next node.
@@ -87,14 +84,12 @@ impl AntctlConfig {
             format!("{}/{USER_REGISTRY}", home.trim_end_matches('/'))
         };
         Ok(AntctlConfig {
-            mode,
             manager: ctx.manager.clone(),
             program,
             sudo,
             antctl_is_root,
             debug: ctx.machine.antctl_debug,
             runtime_dir: None,
-            antctl_chooses_paths: mode == ManagerMode::Zen,
             node_user: if antctl_is_root {
                 NODE_USER.to_string()
             } else {
@@ -103,6 +98,16 @@ impl AntctlConfig {
             registry,
             root: ctx.root.clone(),
         })
+    }
+
+    /// `User`, `Sudo` or `Zen`: the manager's mode.
+    pub fn mode(&self) -> ManagerMode {
+        self.manager.mode()
+    }
+
+    /// antctl chooses the data and log dirs (zen) instead of wnm's layout.
+    pub fn antctl_chooses_paths(&self) -> bool {
+        self.mode() == ManagerMode::Zen
     }
 
     /// The registry file on disk (under `root`).
@@ -144,7 +149,8 @@ mod tests {
         assert!(sudo_as_op.sudo && sudo_as_op.antctl_is_root);
         assert_eq!(sudo_as_op.node_user, "ant");
         assert_eq!(sudo_as_op.registry, "/var/antctl/node_registry.json");
-        assert!(!sudo_as_op.antctl_chooses_paths);
+        assert!(!sudo_as_op.antctl_chooses_paths());
+        assert_eq!(sudo_as_op.mode(), ManagerMode::Sudo);
 
         let sudo_as_root =
             AntctlConfig::resolve(&context("antctl+sudo"), "/root", true, "root").unwrap();
@@ -162,7 +168,7 @@ mod tests {
         assert_eq!(user.program, "/home/op/.local/bin/antctl");
 
         let zen = AntctlConfig::resolve(&context("antctl+zen"), "/home/op", false, "op").unwrap();
-        assert!(zen.antctl_chooses_paths && !zen.sudo);
+        assert!(zen.antctl_chooses_paths() && !zen.sudo);
         let zen_root =
             AntctlConfig::resolve(&context("antctl+zen"), "/root", true, "root").unwrap();
         assert!(zen_root.antctl_is_root && !zen_root.sudo);

@@ -167,7 +167,7 @@ impl LaunchdBackend {
     /// The plist of `node` as this backend writes it.
     pub fn plist_spec(&self, node: &Node) -> Result<PlistSpec> {
         let line = self.line_for(node);
-        let user = self.cfg.user_name.as_ref().map(|_| node.user.as_str());
+        let user = self.cfg.sets_user_name().then_some(node.user.as_str());
         PlistSpec::for_node(
             node,
             line.as_ref(),

@@ -82,9 +82,8 @@ pub struct LaunchdConfig {
     pub launchctl: Launchctl,
     /// Where the node plists are.
     pub plist_dir: PathBuf,
-    /// `UserName` of sudo-mode plists; `None` in user mode (jobs run as the invoking user).
-    pub user_name: Option<String>,
-    /// The user recorded for nodes (the invoking user, or `ant`).
+    /// The user recorded for nodes whose row has none: the invoking user, or `ant` (sudo mode,
+    /// where plists name the node's user as `UserName`; see [`LaunchdConfig::sets_user_name`]).
     pub node_user: String,
     /// Parent of nodes' root dirs when a node row has none, and for discovery.
     pub node_storage: String,
@@ -129,11 +128,10 @@ impl LaunchdConfig {
         let program = host.launchctl_program(manager)?;
         let base = ctx.base_dir.display().to_string();
         let macos = host.os == "macos";
-        let (domain, plist_dir, user_name, node_user, log_base, privilege) = match manager.mode() {
+        let (domain, plist_dir, node_user, log_base, privilege) = match manager.mode() {
             ManagerMode::User => (
                 Domain::Gui(host.uid),
                 Path::new(&host.home).join(USER_PLIST_SUBDIR),
-                None,
                 host.user.clone(),
                 if macos {
                     format!("{}/Library/Logs/autonomi", host.home.trim_end_matches('/'))
@@ -145,7 +143,6 @@ impl LaunchdConfig {
             ManagerMode::Sudo => (
                 Domain::System,
                 ctx.root.join(SYSTEM_PLIST_DIR),
-                Some(NODE_USER.to_string()),
                 NODE_USER.to_string(),
                 if macos {
                     "/Library/Logs/autonomi".to_string()
@@ -167,7 +164,6 @@ impl LaunchdConfig {
             manager: manager.clone(),
             launchctl: Launchctl::new(program, domain, privilege == Privilege::Sudo),
             plist_dir,
-            user_name,
             node_user,
             node_storage: if storage.is_empty() {
                 format!("{base}/node")
@@ -180,6 +176,12 @@ impl LaunchdConfig {
             kill_wait: Duration::from_secs(5),
             poll_interval: Duration::from_millis(100),
         })
+    }
+
+    /// Plists name the node's user as `UserName` (sudo mode: jobs in the system domain would run
+    /// as root otherwise); user-mode jobs run as the invoking user.
+    pub fn sets_user_name(&self) -> bool {
+        self.manager.mode() == ManagerMode::Sudo
     }
 
     /// Where node `id`'s plist is.
@@ -220,7 +222,7 @@ mod tests {
             c.plist_path(12),
             Path::new("/Users/ant/Library/LaunchAgents/com.autonomi.antnode-12.plist")
         );
-        assert_eq!(c.user_name, None);
+        assert!(!c.sets_user_name());
         assert_eq!(c.node_user, "ant");
         assert_eq!(
             c.node_storage,
@@ -239,7 +241,8 @@ mod tests {
             Launchctl::new("launchctl", Domain::System, false)
         );
         assert_eq!(root.plist_dir, Path::new("/Library/LaunchDaemons"));
-        assert_eq!(root.user_name.as_deref(), Some("ant"));
+        assert!(root.sets_user_name());
+        assert_eq!(root.node_user, "ant");
         assert_eq!(root.privilege, Privilege::Direct);
         let op = LaunchdConfig::resolve(&ctx, &mac(501, false)).unwrap();
         assert!(op.launchctl.sudo);

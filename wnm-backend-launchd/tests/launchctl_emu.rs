@@ -107,8 +107,7 @@ fn world(manager: &str, machine_env: &str) -> World {
     let mut cfg = LaunchdConfig::resolve(&ctx, &host).unwrap();
     cfg.stop_wait = Duration::from_secs(15);
     if manager.ends_with("+sudo") {
-        // No `ant` user on this host: the sudo-mode jobs run as root.
-        cfg.user_name = Some("root".into());
+        // No `ant` user on this host: the sudo-mode jobs run as root (`UserName` root).
         cfg.node_user = "root".into();
     }
     World {
