@@ -19,6 +19,7 @@ use async_trait::async_trait;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use wnm_core::node::NodeDefaults;
 use wnm_core::profile::line_by_name;
 use wnm_core::{
     Backend, BackendContext, Capabilities, Error, IdAllocation, Machine, ManagerMode, Node,
@@ -91,32 +92,12 @@ impl SystemdBackend {
     /// `node` with what the backend decides filled in where empty: root dir
     /// (`node_storage/antnodeNNNN`), log dir (`log_base/antnodeNNNN`), binary (`root_dir/antnode`), user.
     pub fn complete_node(&self, node: &Node) -> Node {
-        let mut n = node.clone();
-        if n.root_dir.is_empty() {
-            n.root_dir = format!(
-                "{}/{}",
-                self.cfg.node_storage.trim_end_matches('/'),
-                n.service_name
-            );
-        }
-        if n.log_dir.is_empty() {
-            n.log_dir = format!(
-                "{}/{}",
-                self.cfg.log_base.trim_end_matches('/'),
-                n.service_name
-            );
-        }
-        if n.binary.is_empty() {
-            n.binary = format!(
-                "{}/{}",
-                n.root_dir.trim_end_matches('/'),
-                self.line_for(node).binary_name()
-            );
-        }
-        if n.user.is_empty() {
-            n.user = self.cfg.node_user.clone();
-        }
-        n
+        node.completed(&NodeDefaults {
+            node_storage: &self.cfg.node_storage,
+            log_base: &self.cfg.log_base,
+            binary_name: self.line_for(node).binary_name(),
+            user: &self.cfg.node_user,
+        })
     }
 
     /// The unit text for `node` as this backend writes it.

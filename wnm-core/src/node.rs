@@ -1,4 +1,5 @@
-//! `Node`: one managed node process with its identity, ports, paths, status and last metrics.
+//! `Node`: one managed node process with its identity, ports, paths, status and last metrics, and
+//! the layout a backend gives a node whose row leaves its paths empty.
 use crate::error::{Error, Result};
 use crate::manager::ProcessManager;
 use crate::metrics::NodeMetrics;
@@ -86,7 +87,41 @@ pub struct Node {
     pub metrics: NodeMetrics,
 }
 
+/// Where a backend puts a node's files when the node's row leaves them empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeDefaults<'a> {
+    /// Parent of root dirs: a node's root dir is `node_storage/<service name>`.
+    pub node_storage: &'a str,
+    /// Parent of log dirs: a node's log dir is `log_base/<service name>`.
+    pub log_base: &'a str,
+    /// File name of the node line's binary (in the root dir).
+    pub binary_name: &'a str,
+    /// The user a node runs as.
+    pub user: &'a str,
+}
+
 impl Node {
+    /// This node with every empty path and the user filled in from `d` (pure): root dir
+    /// `node_storage/<service name>`, log dir `log_base/<service name>`, binary
+    /// `<root dir>/<binary name>`, user. Values the row has are kept.
+    pub fn completed(&self, d: &NodeDefaults<'_>) -> Node {
+        let under = |base: &str| format!("{}/{}", base.trim_end_matches('/'), self.service_name);
+        let mut n = self.clone();
+        if n.root_dir.is_empty() {
+            n.root_dir = under(d.node_storage);
+        }
+        if n.log_dir.is_empty() {
+            n.log_dir = under(d.log_base);
+        }
+        if n.binary.is_empty() {
+            n.binary = format!("{}/{}", n.root_dir.trim_end_matches('/'), d.binary_name);
+        }
+        if n.user.is_empty() {
+            n.user = d.user.to_string();
+        }
+        n
+    }
+
     /// Change status through the legal transition table; records the time of the change.
     pub fn set_status(&mut self, to: NodeStatus, now: UnixTime) -> Result<()> {
         self.status.transition(to)?;
@@ -101,6 +136,58 @@ impl Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn bare(id: NodeId) -> Node {
+        Node {
+            id,
+            service_name: service_name(id),
+            port: 0,
+            metrics_port: 0,
+            rpc_port: 0,
+            root_dir: String::new(),
+            log_dir: String::new(),
+            binary: String::new(),
+            user: String::new(),
+            wallet: String::new(),
+            network: String::new(),
+            version: None,
+            peer_id: None,
+            status: NodeStatus::Stopped,
+            status_changed_at: 0,
+            created_at: 0,
+            manager: ProcessManager::platform_default(),
+            line: String::new(),
+            container_id: None,
+            host: String::new(),
+            environment: String::new(),
+            metrics: NodeMetrics::default(),
+        }
+    }
+
+    #[test]
+    fn empty_paths_and_user_come_from_the_defaults_and_set_ones_stay() {
+        let d = NodeDefaults {
+            node_storage: "/var/antctl/services/",
+            log_base: "/var/log/antnode",
+            binary_name: "ant-node",
+            user: "ant",
+        };
+        let n = bare(7).completed(&d);
+        assert_eq!(n.root_dir, "/var/antctl/services/antnode0007");
+        assert_eq!(n.log_dir, "/var/log/antnode/antnode0007");
+        assert_eq!(n.binary, "/var/antctl/services/antnode0007/ant-node");
+        assert_eq!(n.user, "ant");
+        // the binary follows a root dir the row has
+        let mut own = bare(7);
+        own.root_dir = "/srv/n7/".into();
+        own.user = "op".into();
+        let n = own.completed(&d);
+        assert_eq!(n.root_dir, "/srv/n7/");
+        assert_eq!(n.binary, "/srv/n7/ant-node");
+        assert_eq!(n.user, "op");
+        // a complete row is returned as it is
+        assert_eq!(n.completed(&d), n);
+    }
 
     #[test]
     fn service_names() {
