@@ -71,6 +71,22 @@ impl SystemdBackend {
         }
     }
 
+    /// `kept` as a host path when it is the copy wnm keeps of `node`'s binary
+    /// ([`kept_binary_path`]); anything else is refused, naming `doing`.
+    fn own_copy(&self, node: &Node, kept: &Path, doing: &str) -> Result<String> {
+        let node = &self.complete_node(node);
+        let mine = kept_binary_path(node);
+        if kept != mine {
+            return Err(Error::invalid_config(format!(
+                "{}: {} is not the copy wnm keeps of its binary ({}); not {doing}",
+                node.service_name,
+                kept.display(),
+                mine.display()
+            )));
+        }
+        Ok(mine.display().to_string())
+    }
+
     /// The resolved settings.
     pub fn config(&self) -> &SystemdConfig {
         &self.cfg
@@ -316,33 +332,43 @@ impl Backend for SystemdBackend {
         Ok(())
     }
 
+    /// The copy is named by [`kept_binary_path`] as the node sees it (what the runtime finds
+    /// with [`Backend::kept_binary`]); it is on disk under the filesystem root.
     async fn keep_binary(&self, node: &Node) -> Result<Option<std::path::PathBuf>> {
         let node = &self.complete_node(node);
         if !self.fs.on_disk(&node.binary).is_file() {
             return Ok(None);
         }
-        let kept = kept_binary_path(node).display().to_string();
+        let kept = kept_binary_path(node);
+        let kept_str = kept.display().to_string();
         self.fs
-            .install_executable(&self.fs.on_disk(&node.binary), &kept)
+            .install_executable(&self.fs.on_disk(&node.binary), &kept_str)
             .await?;
         if self.cfg.mode == ManagerMode::Sudo {
             let ids = lookup_user(&self.cfg.root, &node.user);
-            self.fs.chown_recursive(&[&kept], &node.user, ids).await?;
+            self.fs
+                .chown_recursive(&[&kept_str], &node.user, ids)
+                .await?;
         }
-        Ok(Some(self.fs.on_disk(&kept)))
+        Ok(Some(kept))
+    }
+
+    fn kept_binary(&self, node: &Node) -> Option<std::path::PathBuf> {
+        let kept = kept_binary_path(&self.complete_node(node));
+        self.fs
+            .on_disk(&kept.display().to_string())
+            .is_file()
+            .then_some(kept)
+    }
+
+    async fn restore_binary(&self, node: &Node, kept: &Path) -> Result<()> {
+        let mine = self.own_copy(node, kept, "restoring it")?;
+        self.upgrade(node, &self.fs.on_disk(&mine)).await
     }
 
     async fn discard_kept_binary(&self, node: &Node, kept: &Path) -> Result<()> {
-        let node = &self.complete_node(node);
-        let mine = kept_binary_path(node);
-        if kept != self.fs.on_disk(&mine.display().to_string()) {
-            return Err(Error::invalid_config(format!(
-                "{}: {} is not the copy wnm keeps of its binary; not deleting it",
-                node.service_name,
-                kept.display()
-            )));
-        }
-        self.fs.remove_file(&mine.display().to_string()).await?;
+        let mine = self.own_copy(node, kept, "deleting it")?;
+        self.fs.remove_file(&mine).await?;
         Ok(())
     }
 

@@ -412,30 +412,43 @@ async fn keeps_restores_and_discards_the_old_binary() {
         .await
         .unwrap();
     let old = std::fs::read(f.disk(&n.binary)).unwrap();
+    assert_eq!(f.backend.kept_binary(&n), None, "nothing kept yet");
     let kept = f.backend.keep_binary(&n).await.unwrap().unwrap();
+    // named as the node sees it (the one definition), on disk under the root
     assert_eq!(
         kept,
-        f.disk("/var/antctl/services/antnode0001/antnode.wnm-previous")
+        PathBuf::from("/var/antctl/services/antnode0001/antnode.wnm-previous")
     );
-    assert_eq!(std::fs::read(&kept).unwrap(), old);
+    assert_eq!(kept, wnm_core::kept_binary_path(&n));
+    let on_disk = f.disk(&kept.display().to_string());
+    assert_eq!(std::fs::read(&on_disk).unwrap(), old);
+    // what the runtime finds on a later run: the same path
+    assert_eq!(f.backend.kept_binary(&n), Some(kept.clone()));
     let newer = f.root().join("antnode-new");
     std::fs::write(&newer, b"#!/bin/sh\necho new\n").unwrap();
     f.backend.upgrade(&n, &newer).await.unwrap();
     f.backend.restore_binary(&n, &kept).await.unwrap();
     assert_eq!(std::fs::read(f.disk(&n.binary)).unwrap(), old);
-    let e = f
-        .backend
-        .discard_kept_binary(&n, &f.disk(&n.binary))
-        .await
-        .unwrap_err();
-    assert_eq!(
-        e.kind(),
-        ErrorKind::InvalidConfig,
-        "only its own copy is deleted"
-    );
+    for foreign in [f.disk(&n.binary), PathBuf::from(&n.binary), on_disk.clone()] {
+        let e = f
+            .backend
+            .discard_kept_binary(&n, &foreign)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.kind(),
+            ErrorKind::InvalidConfig,
+            "only its own copy is deleted, by its one name: {}",
+            foreign.display()
+        );
+        let e = f.backend.restore_binary(&n, &foreign).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{}", foreign.display());
+    }
     assert!(f.disk(&n.binary).is_file());
+    assert!(on_disk.is_file());
     f.backend.discard_kept_binary(&n, &kept).await.unwrap();
-    assert!(!kept.exists());
+    assert!(!on_disk.exists());
+    assert_eq!(f.backend.kept_binary(&n), None);
     // nothing to keep when the binary is gone
     std::fs::remove_file(f.disk(&n.binary)).unwrap();
     assert_eq!(f.backend.keep_binary(&n).await.unwrap(), None);
@@ -465,19 +478,22 @@ async fn sudo_mode_keeps_the_old_binary_through_sudo_for_ant() {
             "sudo -n chown -R ant:ant {root}/var/antctl/services/antnode0001/antnode.wnm-previous"
         )
     );
-    assert!(!kept.exists(), "wnm wrote nothing itself");
-    std::fs::write(&kept, b"old").unwrap(); // what the sudo commands left
+    assert_eq!(kept, wnm_core::kept_binary_path(&n));
+    let on_disk = f.disk(&kept.display().to_string());
+    assert!(!on_disk.exists(), "wnm wrote nothing itself");
+    std::fs::write(&on_disk, b"old").unwrap(); // what the sudo commands left
+    assert_eq!(f.backend.kept_binary(&n), Some(kept.clone()));
     f.runner.clear_calls();
     f.backend.restore_binary(&n, &kept).await.unwrap();
     f.backend.discard_kept_binary(&n, &kept).await.unwrap();
     let lines = f.lines();
     assert!(
-        lines[0].starts_with(&format!("sudo -n install -m 0755 {}", kept.display())),
+        lines[0].starts_with(&format!("sudo -n install -m 0755 {}", on_disk.display())),
         "{lines:?}"
     );
     assert_eq!(
         lines.last().unwrap(),
-        &format!("sudo -n rm -f {}", kept.display())
+        &format!("sudo -n rm -f {}", on_disk.display())
     );
 }
 

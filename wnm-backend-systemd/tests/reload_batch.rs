@@ -1,7 +1,8 @@
-//! One `daemon-reload` per cycle and one `ufw allow` per start, counted: the real executor (with
-//! a real SQLite store) drives the systemd backend on a temp filesystem root through a plan that
-//! mixes a delete, a start of an existing node and three adds; a recording runner plays
-//! systemctl and ufw.
+//! The real executor (with a real SQLite store) driving the systemd backend on a temp filesystem
+//! root, a recording runner playing systemctl and ufw. One `daemon-reload` per cycle and one
+//! `ufw allow` per start, counted through a plan that mixes a delete, a start of an existing node
+//! and three adds; and the binary an interrupted upgrade kept under that root, found by the
+//! runtime and restored and discarded by the backend under the one name both use.
 use async_trait::async_trait;
 use std::path::Path;
 use std::sync::Arc;
@@ -264,4 +265,46 @@ async fn a_failed_create_fails_only_its_own_add() {
     let n3 = w.executor.store.node(3).await.unwrap().unwrap();
     assert_eq!(n3.status, NodeStatus::Dead);
     assert!(Path::new(&blocker).is_file(), "nothing of ours was deleted");
+}
+
+#[tokio::test]
+async fn under_a_root_the_kept_binary_the_runtime_finds_is_restored_and_discarded() {
+    use std::collections::HashMap;
+    use wnm_runtime::kept;
+    use wnm_runtime::recover::{Recovery, recoveries};
+    let w = world().await;
+    w.existing(1, NodeStatus::Stopped).await;
+    let e = &w.executor;
+    let n = e.store.node(1).await.unwrap().unwrap();
+    let disk = |p: &Path| w.root.join(p.to_string_lossy().trim_start_matches('/'));
+    let old = std::fs::read(disk(Path::new(&n.binary))).unwrap();
+    // An upgrade kept the old binary, installed a new one, and wnm was killed.
+    let kept = kept::keep(e.backend.as_ref(), &n).await.unwrap().unwrap();
+    assert_eq!(kept, wnm_core::kept_binary_path(&n));
+    assert!(disk(&kept).is_file(), "the copy is under the root");
+    std::fs::write(disk(Path::new(&n.binary)), b"new, never confirmed").unwrap();
+
+    // The next run finds it by the same name and plans to finish or roll back the upgrade.
+    assert_eq!(kept::found(e.backend.as_ref(), &n), Some(kept.clone()));
+    let before = HashMap::from([(1, NodeStatus::Running)]);
+    let todo = recoveries(std::slice::from_ref(&n), &before, |n| {
+        kept::found(e.backend.as_ref(), n).is_some()
+    });
+    assert_eq!(todo, [Recovery::ResumeUpgrade(1)]);
+    w.runner.clear_calls();
+    // No binary version to confirm: the kept binary goes back and is started.
+    let o = e.resume_upgrade(1, "an upgrade was cut short").await;
+    assert!(o.detail.contains("old binary restored"), "{o:?}");
+    assert_eq!(std::fs::read(disk(Path::new(&n.binary))).unwrap(), old);
+    assert!(
+        !disk(&kept).exists(),
+        "the backend accepted the copy and deleted it"
+    );
+    assert_eq!(kept::found(e.backend.as_ref(), &n), None);
+    assert_eq!(
+        e.store.node(1).await.unwrap().unwrap().status,
+        NodeStatus::Restarting
+    );
+    let lines = w.runner.run_lines();
+    assert_eq!(count(&lines, "systemctl start "), 1, "{lines:#?}");
 }

@@ -166,7 +166,8 @@ pub trait Backend: Send + Sync {
     /// Before an upgrade replaces the node's binary (the node is stopped by the caller): keep a
     /// copy of it at [`kept_binary_path`] with the backend's own file access (in sudo mode the
     /// node dir belongs to the node user, not to wnm's), so a failed upgrade can be rolled back.
-    /// Returns the copy, or `None` when the node has no binary to keep. The default is
+    /// Returns the copy as [`kept_binary_path`] names it (a backend under a filesystem root maps
+    /// it itself), or `None` when the node has no binary to keep. The default is
     /// `Unsupported`, and the caller then keeps the copy itself with plain file access.
     async fn keep_binary(&self, node: &Node) -> Result<Option<PathBuf>> {
         let _ = node;
@@ -174,6 +175,15 @@ pub trait Backend: Send + Sync {
             "the {} backend does not keep binaries itself",
             self.kind()
         )))
+    }
+
+    /// The copy [`Backend::keep_binary`] made of `node`'s binary, when one is there (the sign of
+    /// an upgrade cut short). It is always [`kept_binary_path`], the path as the node sees it,
+    /// which [`Backend::restore_binary`] and [`Backend::discard_kept_binary`] accept; a backend
+    /// working under a filesystem root looks for it there. Default: that path, if it is a file.
+    fn kept_binary(&self, node: &Node) -> Option<PathBuf> {
+        let p = kept_binary_path(node);
+        p.is_file().then_some(p)
     }
 
     /// Put a binary [`Backend::keep_binary`] kept back in place as the node's binary (the node

@@ -255,7 +255,9 @@ impl Cycle {
     pub async fn run(&mut self, opts: &CycleOptions) -> Result<CycleReport> {
         let (mut collected, before) = self.survey_from(opts).await?;
         let binary = self.binary_info().await;
-        let recovery = recoveries(&collected.nodes, &before);
+        let recovery = recoveries(&collected.nodes, &before, |n| {
+            crate::kept::found(self.backend.as_ref(), n).is_some()
+        });
         let mut recovered = Vec::new();
         if !recovery.is_empty() && !opts.dry_run {
             let executor = self.executor(opts, binary.version().cloned());

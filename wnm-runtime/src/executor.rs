@@ -235,7 +235,7 @@ impl Executor {
                 .install_start_confirm(&node, kept, Some(&want), NodeStatus::Restarting, why)
                 .await;
         }
-        if let Some(kept) = kept_binary(&node) {
+        if let Some(kept) = crate::kept::found(self.backend.as_ref(), &node) {
             return self
                 .start_confirm(&node, Some(kept), None, NodeStatus::Restarting, why)
                 .await;
@@ -351,7 +351,7 @@ impl Executor {
     /// kept (an upgrade a crash interrupted) is the last one known to work and stays as it is.
     /// The backend does the copying: in sudo mode the node dir is not wnm's to write.
     async fn keep_binary(&self, node: &Node) -> Result<Option<PathBuf>> {
-        if let Some(kept) = kept_binary(node) {
+        if let Some(kept) = crate::kept::found(self.backend.as_ref(), node) {
             return Ok(Some(kept));
         }
         crate::kept::keep(self.backend.as_ref(), node).await
@@ -376,7 +376,7 @@ impl Executor {
         let rendered = format!("recover {}: {why}", wnm_core::service_name(id));
         let result = async {
             let node = self.node(id).await?;
-            let kept = kept_binary(&node);
+            let kept = crate::kept::found(self.backend.as_ref(), &node);
             match (&self.binary_version, kept) {
                 (Some(want), kept) => {
                     self.install_start_confirm(
@@ -416,7 +416,7 @@ impl Executor {
                         .into(),
                 });
             }
-            if let Some(k) = kept_binary(&node) {
+            if let Some(k) = crate::kept::found(self.backend.as_ref(), &node) {
                 crate::kept::discard(self.backend.as_ref(), &node, &k).await;
             }
             if probe.version.is_some() {
@@ -636,16 +636,4 @@ async fn fault_point(name: &str) {
         eprintln!("fault point {name}");
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }
-}
-
-/// Where the old binary is kept during an upgrade.
-pub fn backup_path(binary: &str) -> PathBuf {
-    PathBuf::from(format!("{binary}.wnm-previous"))
-}
-
-/// The binary an unfinished upgrade kept beside the node's, if there is one: the sign that wnm
-/// stopped between keeping it and confirming the new one.
-pub fn kept_binary(node: &Node) -> Option<PathBuf> {
-    let p = backup_path(&node.binary);
-    p.is_file().then_some(p)
 }

@@ -5,6 +5,13 @@
 use std::path::{Path, PathBuf};
 use wnm_core::{Backend, Error, ErrorKind, Node, Result, kept_binary_path};
 
+/// The copy an unfinished upgrade kept of `node`'s binary, if there is one: the sign that wnm
+/// stopped between keeping it and confirming the new one. Always [`kept_binary_path`]; the
+/// backend looks under its own filesystem root.
+pub fn found(backend: &dyn Backend, node: &Node) -> Option<PathBuf> {
+    backend.kept_binary(node)
+}
+
 /// Keep a copy of `node`'s binary at [`kept_binary_path`]; `None` when it has no binary.
 pub async fn keep(backend: &dyn Backend, node: &Node) -> Result<Option<PathBuf>> {
     match backend.keep_binary(node).await {
@@ -141,9 +148,11 @@ mod tests {
         let b = Plain::default();
         let n = node_in(&d.0);
         assert_eq!(keep(&b, &n).await.unwrap(), None, "no binary, nothing kept");
+        assert_eq!(found(&b, &n), None);
         std::fs::write(&n.binary, b"old").unwrap();
         let kept = keep(&b, &n).await.unwrap().unwrap();
         assert_eq!(kept, kept_binary_path(&n));
+        assert_eq!(found(&b, &n), Some(kept.clone()));
         assert_eq!(std::fs::read(&kept).unwrap(), b"old");
         std::fs::write(&n.binary, b"new").unwrap();
         restore(&b, &n, &kept).await.unwrap();
@@ -151,6 +160,7 @@ mod tests {
         assert_eq!(*b.installed.lock().unwrap(), vec![kept.clone()]);
         discard(&b, &n, &kept).await;
         assert!(!kept.exists());
+        assert_eq!(found(&b, &n), None);
         discard(&b, &n, &kept).await; // already gone: fine
     }
 }

@@ -8,7 +8,7 @@
 //! Half-made adds need nothing here: the row comes first, so the survey finds them (a missing dir
 //! makes them DEAD and they are deleted; a node dir makes them STOPPED and the next start installs
 //! whatever is missing; a running process makes them RUNNING).
-use crate::executor::{Executor, Outcome, kept_binary};
+use crate::executor::{Executor, Outcome};
 use std::collections::HashMap;
 use wnm_core::{Node, NodeId, NodeStatus};
 
@@ -46,13 +46,19 @@ impl Recovery {
     }
 }
 
-/// The recoveries `nodes` (as surveyed now) need, given each node's status before the survey.
-pub fn recoveries(nodes: &[Node], before: &HashMap<NodeId, NodeStatus>) -> Vec<Recovery> {
+/// The recoveries `nodes` (as surveyed now) need, given each node's status before the survey
+/// and `kept`, which says whether an upgrade's kept binary is beside a node's
+/// ([`crate::kept::found`] through the node's backend).
+pub fn recoveries(
+    nodes: &[Node],
+    before: &HashMap<NodeId, NodeStatus>,
+    kept: impl Fn(&Node) -> bool,
+) -> Vec<Recovery> {
     use NodeStatus::*;
     nodes
         .iter()
         .filter(|n| !matches!(n.status, Disabled | Removing | Dead))
-        .filter(|n| kept_binary(n).is_some())
+        .filter(|n| kept(n))
         .filter_map(|n| {
             let was = before.get(&n.id).copied().unwrap_or(n.status);
             match n.status {
@@ -84,8 +90,8 @@ pub async fn recover(executor: &Executor, todo: &[Recovery]) -> Vec<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::executor::backup_path;
     use crate::reports::tests_support::node;
+    use wnm_core::kept_binary_path;
 
     #[test]
     fn only_nodes_with_a_kept_binary_and_the_right_history_are_recovered() {
@@ -110,12 +116,13 @@ mod tests {
                 .to_string_lossy()
                 .into_owned();
             if *kept {
-                std::fs::write(backup_path(&n.binary), b"old").unwrap();
+                std::fs::write(kept_binary_path(&n), b"old").unwrap();
             }
             before.insert(id, *was);
             nodes.push(n);
         }
-        let got = recoveries(&nodes, &before);
+        // what a backend without a filesystem root of its own finds (the trait's default)
+        let got = recoveries(&nodes, &before, |n| kept_binary_path(n).is_file());
         let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(
             got,
