@@ -301,8 +301,19 @@ fn pods_hold_many_nodes_through_restarts_crashes_upgrades_and_removal() {
         Some(peers[4].as_str())
     );
 
-    // 7. discover sees every node with its pod's truth.
-    let found = rt.block_on(b.discover()).unwrap();
+    // 7. discover sees every node with its pod's truth, asking docker for one container list
+    // and one process list per running pod (3), not one per node (7). A backend whose docker
+    // answers never expire counts them exactly; status reads after it ask docker nothing.
+    let mut steady = cfg.clone();
+    steady.cache_ttl = Duration::from_secs(3600);
+    let counted = DockerBackend::new(steady, Arc::new(Antnode04));
+    let found = rt.block_on(counted.discover()).unwrap();
+    let calls = counted.pods().calls();
+    assert_eq!((calls.lists, calls.tops), (1, 3), "{calls:?}");
+    for n in &nodes {
+        rt.block_on(counted.status(n)).unwrap();
+    }
+    assert_eq!(counted.pods().calls(), calls);
     assert_eq!(found.len(), 7);
     for f in &found {
         let n = &nodes[f.id as usize - 1];

@@ -6,11 +6,13 @@ use crate::control::{
     read_state, remove_file, services_in, state_path, write_desired,
 };
 use crate::discover::{node_pid, rebuild_node};
-use crate::engine::Engine;
+use crate::engine::{Engine, PodProcess};
 use crate::fsops::{ensure_dir, install_binary, is_strictly_inside, remove_tree};
 use crate::pods::Pods;
 use crate::spec::{choose_pod, node_launch, validate_node};
 use async_trait::async_trait;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -368,15 +370,17 @@ impl Backend for DockerBackend {
     async fn discover(&self) -> Result<Vec<Node>> {
         let now = epoch_secs();
         let containers = self.pods.containers(true).await?;
+        // One `docker top` per running pod, however many nodes it holds.
+        let mut procs: HashMap<u32, Vec<PodProcess>> = HashMap::new();
         let mut nodes = Vec::new();
         for (n, d) in self.recorded()? {
             let running = containers.iter().any(|p| p.number == n && p.running());
-            let procs = if running {
-                self.pods.processes(n, true).await?
-            } else {
-                Vec::new()
+            let seen = match procs.entry(n) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) if running => e.insert(self.pods.processes(n, true).await?),
+                Entry::Vacant(e) => e.insert(Vec::new()),
             };
-            let status = if node_pid(&procs, &d.node.root_dir).is_some() {
+            let status = if node_pid(seen, &d.node.root_dir).is_some() {
                 NodeStatus::Running
             } else {
                 NodeStatus::Stopped

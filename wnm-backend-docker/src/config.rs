@@ -19,6 +19,9 @@ pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(10);
 /// How long `start` waits for the supervisor to report the node running.
 pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long a docker answer (container list, a pod's processes) is reused.
+pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(2);
+
 /// Where the supervisor binary is mounted inside every pod.
 pub const SUPERVISOR_IN_POD: &str = "/usr/local/bin/wnm-pod";
 
@@ -79,6 +82,8 @@ pub struct DockerConfig {
     pub start_timeout: Duration,
     /// How often `start`/`stop` look at the state file.
     pub poll_interval: Duration,
+    /// How long a docker answer (container list, `top`) is reused.
+    pub cache_ttl: Duration,
 }
 
 /// The colony id: the first 12 hex digits of SHA3-256 of the base dir's path. Stable across
@@ -184,6 +189,7 @@ impl DockerConfig {
             stop_grace: DEFAULT_STOP_GRACE,
             start_timeout: DEFAULT_START_TIMEOUT,
             poll_interval: Duration::from_millis(25),
+            cache_ttl: DEFAULT_CACHE_TTL,
         })
     }
 

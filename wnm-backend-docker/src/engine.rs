@@ -14,6 +14,7 @@ use bollard::query_parameters::{
 };
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::OnceCell;
 use wnm_core::{Error, Result};
 
@@ -52,9 +53,21 @@ pub struct PodProcess {
     pub args: String,
 }
 
+/// How often the engine was asked for a colony's container list and for a pod's processes
+/// (the answers the backend caches; benchmarks and tests count them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EngineCalls {
+    /// `docker ps` (container lists).
+    pub lists: u64,
+    /// `docker top` (process lists).
+    pub tops: u64,
+}
+
 /// The docker engine, connected on first use.
 pub struct Engine {
     client: OnceCell<Docker>,
+    lists: AtomicU64,
+    tops: AtomicU64,
 }
 
 impl Default for Engine {
@@ -127,6 +140,16 @@ impl Engine {
     pub fn new() -> Self {
         Engine {
             client: OnceCell::new(),
+            lists: AtomicU64::new(0),
+            tops: AtomicU64::new(0),
+        }
+    }
+
+    /// The list and top calls made so far.
+    pub fn calls(&self) -> EngineCalls {
+        EngineCalls {
+            lists: self.lists.load(Ordering::Relaxed),
+            tops: self.tops.load(Ordering::Relaxed),
         }
     }
 
@@ -151,6 +174,7 @@ impl Engine {
             .all(true)
             .filters(&filters)
             .build();
+        self.lists.fetch_add(1, Ordering::Relaxed);
         let list = d
             .list_containers(Some(opts))
             .await
@@ -247,6 +271,7 @@ impl Engine {
     pub async fn top(&self, name: &str) -> Result<Vec<PodProcess>> {
         let d = self.client().await?;
         let opts = TopOptionsBuilder::default().ps_args("-eo pid,args").build();
+        self.tops.fetch_add(1, Ordering::Relaxed);
         match d.top_processes(name, Some(opts)).await {
             Ok(r) => Ok(parse_top(
                 r.titles.as_deref().unwrap_or_default(),

@@ -1,10 +1,10 @@
 //! The colony's pods as the backend keeps them: which pod holds a node (its desired file in the
 //! pod's control dir), how full each pod is, bringing a pod up (dirs, image check, container
-//! create/start) and removing empty ones. Docker answers (`list`, `top`) are cached briefly:
-//! one call per pod per cycle, not one per node.
+//! create/start) and removing empty ones. Docker answers (`list`, `top`) are cached for
+//! `cache_ttl` (2 s): one call per pod per cycle, not one per node.
 use crate::config::DockerConfig;
 use crate::control::{desired_path, services_in};
-use crate::engine::{Engine, Pod, PodProcess, check_mount_sources};
+use crate::engine::{Engine, EngineCalls, Pod, PodProcess, check_mount_sources};
 use crate::fsops::{ensure_dir, remove_tree};
 use crate::spec::{PodLoad, pod_name, pod_spec, pods_to_remove};
 use std::collections::{BTreeSet, HashMap};
@@ -12,9 +12,6 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use wnm_core::{Error, Result};
-
-/// How long a docker answer is reused.
-pub const CACHE_TTL: Duration = Duration::from_secs(2);
 
 #[derive(Default)]
 struct Cache {
@@ -29,9 +26,9 @@ pub struct Pods {
     cache: Mutex<Cache>,
 }
 
-fn fresh<T: Clone>(entry: Option<&(Instant, T)>) -> Option<T> {
+fn fresh<T: Clone>(entry: Option<&(Instant, T)>, ttl: Duration) -> Option<T> {
     entry
-        .filter(|(t, _)| t.elapsed() < CACHE_TTL)
+        .filter(|(t, _)| t.elapsed() < ttl)
         .map(|(_, v)| v.clone())
 }
 
@@ -45,9 +42,9 @@ impl Pods {
         }
     }
 
-    /// The engine.
-    pub fn engine(&self) -> &Engine {
-        &self.engine
+    /// How often docker was asked for container and process lists.
+    pub fn calls(&self) -> EngineCalls {
+        self.engine.calls()
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
@@ -61,7 +58,7 @@ impl Pods {
 
     /// The colony's pod containers (cached unless `fresh_only`).
     pub async fn containers(&self, fresh_only: bool) -> Result<Vec<Pod>> {
-        if !fresh_only && let Some(p) = fresh(self.cache().pods.as_ref()) {
+        if !fresh_only && let Some(p) = fresh(self.cache().pods.as_ref(), self.cfg.cache_ttl) {
             return Ok(p);
         }
         let pods = self.engine.pods(&self.cfg.colony).await?;
@@ -81,7 +78,7 @@ impl Pods {
     /// The processes of pod `n` (cached unless `fresh_only`); none when it does not run.
     pub async fn processes(&self, n: u32, fresh_only: bool) -> Result<Vec<PodProcess>> {
         let name = pod_name(&self.cfg.colony, n);
-        if !fresh_only && let Some(p) = fresh(self.cache().top.get(&name)) {
+        if !fresh_only && let Some(p) = fresh(self.cache().top.get(&name), self.cfg.cache_ttl) {
             return Ok(p);
         }
         let procs = self.engine.top(&name).await?;

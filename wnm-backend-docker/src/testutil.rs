@@ -32,6 +32,7 @@ pub fn config() -> (tempfile::TempDir, DockerConfig) {
         stop_grace: Duration::from_secs(10),
         start_timeout: Duration::from_secs(60),
         poll_interval: Duration::from_millis(25),
+        cache_ttl: crate::config::DEFAULT_CACHE_TTL,
         machine,
     };
     (d, cfg)
