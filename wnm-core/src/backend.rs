@@ -140,6 +140,9 @@ pub trait Backend: Send + Sync {
 
     /// Lay a new node out (dirs, binary copy from `source_binary`, unit/plist/container) without starting it.
     /// Returns the node as created (paths may be filled in by backends that choose their own).
+    /// Called once per node, for new nodes only: a node whose dir exists but whose binary is
+    /// missing (an add cut short) gets it back through [`Backend::upgrade`], so `create` need
+    /// not be idempotent (antctl's registers a new node).
     async fn create(&self, node: &Node, source_binary: &Path) -> Result<Node>;
 
     /// Start a created node.

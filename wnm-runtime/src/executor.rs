@@ -212,21 +212,30 @@ impl Executor {
     }
 
     /// Start a STOPPED node. `upgrade_first` installs the binary and confirms its version like
-    /// an upgrade (rolled back when it does not come up). A node a crash left half-made (its
-    /// binary missing) is created again first; one a crash left in the middle of an upgrade (an
-    /// old binary still kept) must answer, or its old binary is put back.
+    /// an upgrade (rolled back when it does not come up). A node a crash left half-made (its dir
+    /// there, its binary missing) gets the binary installed again first, by `Backend::upgrade`:
+    /// the node exists, and `Backend::create` is for new nodes only (antctl's runs `antctl add`,
+    /// a second registry entry). One a crash left in the middle of an upgrade (an old binary
+    /// still kept) must answer, or its old binary is put back.
     async fn start(&self, id: NodeId, upgrade_first: bool, why: &str) -> Result<Done> {
-        let mut node = self.node(id).await?;
+        let node = self.node(id).await?;
         if Path::new(&node.root_dir).is_dir() && !Path::new(&node.binary).is_file() {
             tracing::warn!(
                 "{}: its binary is missing (an add cut short?); installing it again",
                 node.service_name
             );
-            let created = self.backend.create(&node, &self.source_binary).await?;
-            if created != node {
-                node = created;
-                self.store.update_node(&node).await?;
-            }
+            self.backend
+                .upgrade(&node, &self.source_binary)
+                .await
+                .map_err(|e| {
+                    Error::new(
+                        e.kind(),
+                        format!(
+                            "{}: its binary {} is missing and could not be installed again: {e}",
+                            node.service_name, node.binary
+                        ),
+                    )
+                })?;
         }
         if upgrade_first {
             let want = self.wanted_version()?;
@@ -637,3 +646,7 @@ async fn fault_point(name: &str) {
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }
 }
+
+#[cfg(test)]
+#[path = "executor_tests.rs"]
+mod tests;

@@ -7,7 +7,7 @@
 //!
 //! Half-made adds need nothing here: the row comes first, so the survey finds them (a missing dir
 //! makes them DEAD and they are deleted; a node dir makes them STOPPED and the next start installs
-//! whatever is missing; a running process makes them RUNNING).
+//! a missing binary again through `Backend::upgrade`; a running process makes them RUNNING).
 use crate::executor::{Executor, Outcome};
 use std::collections::HashMap;
 use wnm_core::{Node, NodeId, NodeStatus};
