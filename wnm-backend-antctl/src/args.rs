@@ -2,8 +2,8 @@
 //! mapped to the `antctl add` options that make antctl put them on the node's command line, and
 //! `environment` as repeated `--env KEY=VALUE`. A flag antctl cannot pass on is refused with a
 //! clear error, never dropped.
-use wnm_core::profile::{parse_environment, split_start_args};
-use wnm_core::{Error, Result};
+use wnm_core::profile::{node_environment, split_start_args};
+use wnm_core::{Error, Node, Result};
 
 /// antnode flags without a value that `antctl add` takes under the same name.
 const SAME_FLAGS: &[&str] = &[
@@ -122,29 +122,28 @@ pub fn add_options(start_args: &str, no_upnp: bool) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// `--env KEY=VALUE` per variable of `machine_env` then `node_env` (the node's value wins for a
-/// key in both). antctl writes each as `Environment="KEY=VALUE"` without escaping, so a value
-/// holding `"` or `\` is refused.
-pub fn env_options(machine_env: &str, node_env: &str) -> Result<Vec<String>> {
-    let mut vars: Vec<(String, String)> = Vec::new();
-    for (k, v) in parse_environment(machine_env)?
-        .into_iter()
-        .chain(parse_environment(node_env)?)
-    {
-        if v.contains(['"', '\\']) {
-            return Err(Error::invalid_config(format!(
-                "environment {k}={v}: antctl writes it into the unit unescaped, so it may not hold \" or \\"
-            )));
-        }
-        match vars.iter_mut().find(|(ok, _)| *ok == k) {
-            Some(slot) => slot.1 = v,
-            None => vars.push((k, v)),
-        }
-    }
+/// `--env KEY=VALUE` per variable of the machine's (parsed) environment with `node`'s over it
+/// (`wnm_core::profile::node_environment`). antctl writes each as `Environment="KEY=VALUE"`
+/// without escaping, so a value holding `"` or `\` is refused (the machine's too, even where the
+/// node overrides it).
+pub fn env_options(machine_env: &[(String, String)], node: &Node) -> Result<Vec<String>> {
+    let vars = node_environment(machine_env, node)?;
+    check_unit_safe(machine_env)?;
+    check_unit_safe(&vars)?;
     Ok(vars
         .into_iter()
         .flat_map(|(k, v)| ["--env".to_string(), format!("{k}={v}")])
         .collect())
+}
+
+/// Refuse a variable antctl would write into its unit broken (a `"` or `\` in the value).
+pub fn check_unit_safe(vars: &[(String, String)]) -> Result<()> {
+    match vars.iter().find(|(_, v)| v.contains(['"', '\\'])) {
+        Some((k, v)) => Err(Error::invalid_config(format!(
+            "environment {k}={v}: antctl writes it into the unit unescaped, so it may not hold \" or \\"
+        ))),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -219,20 +218,32 @@ mod tests {
         }
     }
 
+    fn env(machine: &str, node: &str) -> Result<Vec<String>> {
+        let mut n = crate::testutil::new_node(1);
+        n.environment = node.into();
+        env_options(&wnm_core::profile::parse_environment(machine)?, &n)
+    }
+
     #[test]
     fn environment_is_one_env_per_variable() {
         assert_eq!(
-            env_options("ANT_LOG=info,FOO=bar", "").unwrap(),
+            env("ANT_LOG=info,FOO=bar", "").unwrap(),
             ["--env", "ANT_LOG=info", "--env", "FOO=bar"]
         );
         assert_eq!(
-            env_options("RUST_LOG=info,wnm=debug A=1", "A=2").unwrap(),
+            env("RUST_LOG=info,wnm=debug A=1", "A=2").unwrap(),
             ["--env", "RUST_LOG=info,wnm=debug", "--env", "A=2"]
         );
-        assert!(env_options("", "").unwrap().is_empty());
-        let e = env_options("A=x\"y", "").unwrap_err();
+        assert!(env("", "").unwrap().is_empty());
+        let e = env("A=x\"y", "").unwrap_err();
         assert!(e.to_string().contains("unescaped"), "{e}");
-        assert!(env_options("A=x\\y", "").is_err());
-        assert!(env_options("=x", "").is_err());
+        assert!(env("A=x\\y", "").is_err());
+        assert!(env("", "A=x\\y").is_err());
+        assert!(
+            env("A=x\\y", "A=ok").is_err(),
+            "the machine's value is refused too"
+        );
+        assert!(env("=x", "").is_err());
+        assert!(env("", "=x").is_err());
     }
 }

@@ -298,7 +298,7 @@ impl AntctlBackend {
             rpc_port: node.rpc_port,
             rewards_address: node.wallet.clone(),
             options: add_options(&self.machine.start_args, self.machine.no_upnp)?,
-            env: env_options(&self.machine.environment, &node.environment)?,
+            env: env_options(&self.cfg.environment, node)?,
             binary: source_binary.to_string_lossy().into_owned(),
             network,
         })
@@ -382,7 +382,7 @@ impl Backend for AntctlBackend {
     }
 
     async fn upgrade(&self, node: &Node, source_binary: &Path) -> Result<()> {
-        let env = env_options(&self.machine.environment, &node.environment)?;
+        let env = env_options(&self.cfg.environment, node)?;
         let cmd = self
             .antctl
             .upgrade(&node.service_name, &source_binary.to_string_lossy(), &env);

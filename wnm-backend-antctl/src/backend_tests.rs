@@ -2,7 +2,7 @@
 //! output: the exact commands, the numbering rules, status from one `status --json`, import.
 use crate::backend::AntctlBackend;
 use crate::config::AntctlConfig;
-use crate::testutil::{WALLET, context_with, fixture, fixture_path};
+use crate::testutil::{WALLET, context_with, fixture, fixture_path, new_node};
 use std::path::Path;
 use std::sync::Arc;
 use wnm_core::{Backend, CommandOutput, ErrorKind, IdAllocation, Node, NodeStatus, ProcessState};
@@ -71,37 +71,6 @@ impl Rig {
 
     fn dir(&self, host_path: &str) {
         std::fs::create_dir_all(self.root.path().join(host_path.trim_start_matches('/'))).unwrap();
-    }
-}
-
-/// A new node as wnm's executor builds it for id `id` (sudo layout).
-fn new_node(id: u32) -> Node {
-    Node {
-        id,
-        service_name: wnm_core::service_name(id),
-        port: 55000 + id as u16,
-        metrics_port: 13000 + id as u16,
-        rpc_port: 30000 + id as u16,
-        root_dir: format!("/var/antctl/services/{}", wnm_core::service_name(id)),
-        log_dir: format!("/var/log/antnode/{}", wnm_core::service_name(id)),
-        binary: format!(
-            "/var/antctl/services/{}/antnode",
-            wnm_core::service_name(id)
-        ),
-        user: "ant".into(),
-        wallet: WALLET.into(),
-        network: "evm-arbitrum-one".into(),
-        version: None,
-        peer_id: None,
-        status: NodeStatus::Stopped,
-        status_changed_at: 0,
-        created_at: 0,
-        manager: "antctl+sudo".parse().unwrap(),
-        line: "antnode-0.4".into(),
-        container_id: None,
-        host: "127.0.0.1".into(),
-        environment: String::new(),
-        metrics: Default::default(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! and how (through `sudo -n` or not, `--debug`, `XDG_RUNTIME_DIR` for a user manager), who the
 //! nodes run as, and where antctl keeps its registry.
 use std::path::PathBuf;
+use wnm_core::profile::parse_environment;
 use wnm_core::{BackendContext, Error, ManagerMode, ProcessManager, Result};
 
 /// The user antctl runs system-wide nodes as.
@@ -34,6 +35,9 @@ pub struct AntctlConfig {
     pub registry: String,
     /// Filesystem root the registry path is read under (`/`, a temp dir in tests).
     pub root: PathBuf,
+    /// The machine's `environment`, parsed (a bad one refuses the backend); each node's own goes
+    /// over it.
+    pub environment: Vec<(String, String)>,
 }
 
 impl AntctlConfig {
@@ -97,6 +101,7 @@ impl AntctlConfig {
             },
             registry,
             root: ctx.root.clone(),
+            environment: parse_environment(&ctx.machine.environment)?,
         })
     }
 

@@ -11,7 +11,7 @@ use crate::discover::{DiscoverContext, node_from_plist};
 use crate::error::{check, failed};
 use crate::fs::{NodeFs, Privilege};
 use crate::parse::{ListAnswer, list_answer, parse_plist};
-use crate::plist::{PlistSpec, label, launch_options, parse_plist_file_name};
+use crate::plist::{PlistSpec, label, parse_plist_file_name};
 use async_trait::async_trait;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 use wnm_core::node::NodeDefaults;
 use wnm_core::profile::line_by_name;
 use wnm_core::{
-    Backend, BackendContext, Capabilities, CommandSpec, Error, ErrorKind, IdAllocation, Machine,
-    ManagerMode, Node, NodeLine, NodeStatus, ProcessManager, ProcessState, Result, Runner, Signal,
-    UnixTime, kept_binary_path,
+    Backend, BackendContext, Capabilities, CommandSpec, Error, ErrorKind, IdAllocation,
+    LaunchOptions, Machine, ManagerMode, Node, NodeLine, NodeStatus, ProcessManager, ProcessState,
+    Result, Runner, Signal, UnixTime, kept_binary_path,
 };
 
 /// The launchd backend.
@@ -152,8 +152,8 @@ impl LaunchdBackend {
         PlistSpec::for_node(
             node,
             line.as_ref(),
-            &launch_options(&self.machine),
-            &self.machine.environment,
+            &LaunchOptions::from_machine(&self.machine),
+            &self.cfg.environment,
             user,
         )
     }

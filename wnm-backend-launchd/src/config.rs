@@ -9,6 +9,7 @@ use crate::fs::Privilege;
 use crate::launchctl::{Domain, Launchctl};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use wnm_core::profile::parse_environment;
 use wnm_core::{BackendContext, Error, ManagerMode, ProcessManager, Result};
 
 /// Environment variable naming the launchctl program to run instead of `launchctl` (tests; on
@@ -89,6 +90,9 @@ pub struct LaunchdConfig {
     pub node_storage: String,
     /// Parent of nodes' log dirs when a node row has none.
     pub log_base: String,
+    /// The machine's `environment`, parsed (a bad one refuses the backend before any node is
+    /// touched); each node's own goes over it.
+    pub environment: Vec<(String, String)>,
     /// Direct file access or through sudo.
     pub privilege: Privilege,
     /// See [`DEFAULT_STOP_WAIT`].
@@ -160,6 +164,7 @@ impl LaunchdConfig {
             }
         };
         let storage = expand_home(&ctx.machine.node_storage, &host.home);
+        let environment = parse_environment(&ctx.machine.environment)?;
         Ok(LaunchdConfig {
             manager: manager.clone(),
             launchctl: Launchctl::new(program, domain, privilege == Privilege::Sudo),
@@ -171,6 +176,7 @@ impl LaunchdConfig {
                 storage
             },
             log_base,
+            environment,
             privilege,
             stop_wait: DEFAULT_STOP_WAIT,
             kill_wait: Duration::from_secs(5),
@@ -273,6 +279,13 @@ mod tests {
         ctx.machine.node_storage = "~/nodes".into();
         let c = LaunchdConfig::resolve(&ctx, &mac(501, false)).unwrap();
         assert_eq!(c.node_storage, "/Users/ant/nodes");
+        assert!(c.environment.is_empty());
+        ctx.machine.environment = "A=1,B=x C=y".into();
+        let c = LaunchdConfig::resolve(&ctx, &mac(501, false)).unwrap();
+        assert_eq!(c.environment.len(), 3);
+        ctx.machine.environment = "1BAD=x".into();
+        let e = LaunchdConfig::resolve(&ctx, &mac(501, false)).unwrap_err();
+        assert_eq!(e.kind(), wnm_core::ErrorKind::InvalidConfig);
         assert_eq!(expand_home("~", "/h"), "/h");
         assert_eq!(expand_home("/abs", "/h"), "/abs");
     }

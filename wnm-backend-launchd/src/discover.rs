@@ -229,8 +229,9 @@ pub fn node_from_plist(spec: &PlistSpec, ctx: &DiscoverContext) -> Result<Node> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plist::{PlistSpec, launch_options};
+    use crate::plist::PlistSpec;
     use crate::testutil::node;
+    use wnm_core::LaunchOptions;
     use wnm_core::{AntNode2026, Antnode04};
 
     fn ctx(manager: &str) -> DiscoverContext {
@@ -256,8 +257,14 @@ mod tests {
         let mut m = Machine::defaults_for(2);
         m.no_upnp = true;
         m.start_args = "--relay".into();
-        let spec =
-            PlistSpec::for_node(&n, &Antnode04, &launch_options(&m), "", Some("ant")).unwrap();
+        let spec = PlistSpec::for_node(
+            &n,
+            &Antnode04,
+            &LaunchOptions::from_machine(&m),
+            &[],
+            Some("ant"),
+        )
+        .unwrap();
         let text = spec.render();
         let back = crate::parse::parse_plist(&text).unwrap();
         assert_eq!(back, spec);

@@ -5,10 +5,11 @@
 //!
 //! Like the Python wnm's plists: same label and file name, `WorkingDirectory` = the node's root
 //! dir. Different by design: stdout/stderr go to `stdout.log`/`stderr.log` in the node's own log
-//! dir (removed with the node) instead of one shared file, the merged machine + node environment
-//! is written (0.5.0 wrote only the node's), and sudo mode sets `UserName` (`ant`).
-use wnm_core::profile::{parse_environment, split_start_args};
-use wnm_core::{Error, LaunchOptions, Machine, Node, NodeId, NodeLine, Result};
+//! dir (removed with the node) instead of one shared file, the machine + node environment
+//! (`wnm_core::profile::node_environment`) is written (0.5.0 wrote only the node's), and sudo
+//! mode sets `UserName` (`ant`).
+use wnm_core::profile::node_environment;
+use wnm_core::{Error, LaunchOptions, Node, NodeId, NodeLine, Result};
 
 /// Prefix of every node job label (`com.autonomi.antnode-1`).
 pub const LABEL_PREFIX: &str = "com.autonomi.antnode-";
@@ -64,38 +65,15 @@ pub struct PlistSpec {
     pub keep_alive: bool,
 }
 
-/// The launch options a machine's settings give: `no_upnp` and `start_args`.
-pub fn launch_options(machine: &Machine) -> LaunchOptions {
-    LaunchOptions {
-        no_upnp: machine.no_upnp,
-        extra_args: split_start_args(&machine.start_args),
-    }
-}
-
-/// Merge the machine's and the node's environment (`K=V K2=V2` strings): the node's value wins
-/// for a key set in both; the first position of a key is kept.
-pub fn merged_environment(machine_env: &str, node_env: &str) -> Result<Vec<(String, String)>> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for (k, v) in parse_environment(machine_env)?
-        .into_iter()
-        .chain(parse_environment(node_env)?)
-    {
-        match out.iter_mut().find(|(ok, _)| *ok == k) {
-            Some(slot) => slot.1 = v,
-            None => out.push((k, v)),
-        }
-    }
-    Ok(out)
-}
-
 impl PlistSpec {
-    /// The job of `node`: its binary and `line.launch_args(node, opts)`, the merged environment,
-    /// its root dir as working dir, logs in its log dir, `UserName` when `user_name` is given.
+    /// The job of `node`: its binary and `line.launch_args(node, opts)`, the machine's (parsed)
+    /// environment with the node's over it, its root dir as working dir, logs in its log dir,
+    /// `UserName` when `user_name` is given.
     pub fn for_node(
         node: &Node,
         line: &dyn NodeLine,
         opts: &LaunchOptions,
-        machine_environment: &str,
+        machine_environment: &[(String, String)],
         user_name: Option<&str>,
     ) -> Result<PlistSpec> {
         if !node.binary.starts_with('/') {
@@ -112,7 +90,7 @@ impl PlistSpec {
         }
         let mut args = vec![node.binary.clone()];
         args.extend(line.launch_args(node, opts));
-        let environment = merged_environment(machine_environment, &node.environment)?;
+        let environment = node_environment(machine_environment, node)?;
         let texts = args
             .iter()
             .chain(environment.iter().flat_map(|(k, v)| [k, v]))
@@ -203,7 +181,8 @@ fn check_xml_text(service: &str, s: &str) -> Result<()> {
 mod tests {
     use super::*;
     use crate::testutil::node;
-    use wnm_core::Antnode04;
+    use wnm_core::profile::parse_environment;
+    use wnm_core::{Antnode04, Machine};
 
     #[test]
     fn labels_and_file_names() {
@@ -266,6 +245,8 @@ mod tests {
 		<string>ant_evm=error</string>
 		<key>RUST_LOG</key>
 		<string>info,libp2p=warn</string>
+		<key>NODE_ONLY</key>
+		<string>1</string>
 	</dict>
 	<key>WorkingDirectory</key>
 	<string>/Library/Application Support/autonomi/node/antnode0001</string>
@@ -289,11 +270,11 @@ mod tests {
             "/Library/Application Support/autonomi/node",
             "/Library/Logs/autonomi",
         );
-        n.environment = "RUST_LOG=info,libp2p=warn".into();
+        n.environment = "RUST_LOG=info,libp2p=warn NODE_ONLY=1".into();
         let mut m = Machine::defaults_for(2);
         m.no_upnp = true;
         m.start_args = "--relay".into();
-        m.environment = "ANT_LOG=ant_evm=error RUST_LOG=debug".into();
+        m.environment = "RUST_LOG=debug ANT_LOG=ant_evm=error".into();
         (n, m)
     }
 
@@ -303,21 +284,23 @@ mod tests {
         let spec = PlistSpec::for_node(
             &n,
             &Antnode04,
-            &launch_options(&m),
-            &m.environment,
+            &LaunchOptions::from_machine(&m),
+            &parse_environment(&m.environment).unwrap(),
             Some("ant"),
         )
         .unwrap();
         assert_eq!(spec.render(), GOLDEN_SUDO);
-        // the node's RUST_LOG wins over the machine's, in the machine's position
+        // the node's RUST_LOG wins over the machine's (node_environment: the node's keys follow
+        // the machine's, in the node's order)
         assert_eq!(spec.environment[1].1, "info,libp2p=warn");
+        assert_eq!(spec.environment.len(), 3);
     }
 
     #[test]
     fn user_plist_has_no_user_name_nor_empty_environment() {
         let n = node(2, "/Users/ant/n", "/Users/ant/l");
         let spec =
-            PlistSpec::for_node(&n, &Antnode04, &LaunchOptions::default(), "", None).unwrap();
+            PlistSpec::for_node(&n, &Antnode04, &LaunchOptions::default(), &[], None).unwrap();
         let text = spec.render();
         assert!(!text.contains("UserName"), "{text}");
         assert!(!text.contains("EnvironmentVariables"), "{text}");
@@ -334,7 +317,7 @@ mod tests {
             no_upnp: false,
             extra_args: vec!["--peer=/ip4/1.2.3.4/udp/1&x<y>".into()],
         };
-        let spec = PlistSpec::for_node(&n, &Antnode04, &opts, "", None).unwrap();
+        let spec = PlistSpec::for_node(&n, &Antnode04, &opts, &[], None).unwrap();
         let text = spec.render();
         assert!(
             text.contains("<string>/Users/a&amp;b &lt;c&gt; &quot;d&quot; &apos;e&apos;/n/antnode0003</string>"),
@@ -355,20 +338,23 @@ mod tests {
         let mut n = node(4, "/n", "/l");
         n.binary = "antnode".into();
         let e =
-            PlistSpec::for_node(&n, &Antnode04, &LaunchOptions::default(), "", None).unwrap_err();
+            PlistSpec::for_node(&n, &Antnode04, &LaunchOptions::default(), &[], None).unwrap_err();
         assert!(e.message().contains("absolute"), "{e}");
         let mut n = node(4, "/n", "/l");
         n.log_dir = String::new();
-        assert!(PlistSpec::for_node(&n, &Antnode04, &LaunchOptions::default(), "", None).is_err());
+        assert!(PlistSpec::for_node(&n, &Antnode04, &LaunchOptions::default(), &[], None).is_err());
         let n = node(4, "/n", "/l");
         let opts = LaunchOptions {
             no_upnp: false,
             extra_args: vec!["--x\u{1}".into()],
         };
-        let e = PlistSpec::for_node(&n, &Antnode04, &opts, "", None).unwrap_err();
+        let e = PlistSpec::for_node(&n, &Antnode04, &opts, &[], None).unwrap_err();
         assert!(e.message().contains("control character"), "{e}");
+        let mut bad_env = node(4, "/n", "/l");
+        bad_env.environment = "1BAD=x".into();
         assert!(
-            PlistSpec::for_node(&n, &Antnode04, &LaunchOptions::default(), "1BAD=x", None).is_err()
+            PlistSpec::for_node(&bad_env, &Antnode04, &LaunchOptions::default(), &[], None)
+                .is_err()
         );
     }
 }

@@ -13,7 +13,7 @@ use crate::error::check;
 use crate::fs::{NodeFs, Privilege};
 use crate::parse::{ParseContext, UnitLocation, is_node_unit_name, parse_node_unit};
 use crate::systemctl::{Systemctl, UnitState, parse_show};
-use crate::unit::{UnitSpec, launch_options};
+use crate::unit::UnitSpec;
 use crate::users::{lookup_user, useradd_command};
 use async_trait::async_trait;
 use std::path::Path;
@@ -22,8 +22,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use wnm_core::node::NodeDefaults;
 use wnm_core::profile::line_by_name;
 use wnm_core::{
-    Backend, BackendContext, Capabilities, Error, IdAllocation, Machine, ManagerMode, Node,
-    NodeLine, NodeStatus, ProcessManager, ProcessState, Result, Runner, UnixTime, kept_binary_path,
+    Backend, BackendContext, Capabilities, Error, IdAllocation, LaunchOptions, Machine,
+    ManagerMode, Node, NodeLine, NodeStatus, ProcessManager, ProcessState, Result, Runner,
+    UnixTime, kept_binary_path,
 };
 
 /// The systemd backend.
@@ -123,8 +124,8 @@ impl SystemdBackend {
         Ok(UnitSpec::for_node(
             node,
             line.as_ref(),
-            &launch_options(&self.machine),
-            &self.machine.environment,
+            &LaunchOptions::from_machine(&self.machine),
+            &self.cfg.environment,
             run_as,
         )?
         .render())

@@ -4,6 +4,7 @@ use crate::fs::Privilege;
 use crate::systemctl::{Scope, Systemctl};
 use crate::users::current_user_name;
 use std::path::PathBuf;
+use wnm_core::profile::parse_environment;
 use wnm_core::{BackendContext, Error, ManagerMode, Result};
 
 /// The user sudo-mode nodes run as.
@@ -30,6 +31,9 @@ pub struct SystemdConfig {
     pub node_storage: String,
     /// Parent of new nodes' log dirs (host path).
     pub log_base: String,
+    /// The machine's `environment`, parsed (a bad one refuses the backend before any node is
+    /// touched); each node's own goes over it.
+    pub environment: Vec<(String, String)>,
     /// Direct file access or through sudo.
     pub privilege: Privilege,
     /// Running as root.
@@ -85,6 +89,7 @@ impl SystemdConfig {
             }
         };
         let storage = expand_home(&ctx.machine.node_storage, home);
+        let environment = parse_environment(&ctx.machine.environment)?;
         Ok(SystemdConfig {
             mode,
             root: ctx.root.clone(),
@@ -97,6 +102,7 @@ impl SystemdConfig {
                 storage
             },
             log_base,
+            environment,
             privilege,
             is_root,
             user_runtime_dir: None,
@@ -133,5 +139,50 @@ pub fn expand_home(p: &str, home: &str) -> String {
         format!("{}/{rest}", home.trim_end_matches('/'))
     } else {
         p.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use wnm_core::{Antnode04, Machine, NullFirewall};
+
+    fn context(manager: &str, environment: &str) -> BackendContext {
+        let machine = Machine {
+            process_manager: manager.parse().unwrap(),
+            environment: environment.into(),
+            ..Machine::default()
+        };
+        BackendContext {
+            manager: machine.process_manager.clone(),
+            machine,
+            runner: Arc::new(wnm_runner::RecordingRunner::new()),
+            line: Arc::new(Antnode04),
+            firewall: Arc::new(NullFirewall),
+            base_dir: "/home/alice/.local/share/autonomi".into(),
+            root: "/".into(),
+        }
+    }
+
+    #[test]
+    fn environment_is_parsed_once_and_a_bad_one_refuses_the_backend() {
+        let c = SystemdConfig::resolve(
+            &context("systemd+user", "ANT_LOG=info,X=1"),
+            "/home/alice",
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            c.environment,
+            [("ANT_LOG", "info"), ("X", "1")].map(|(k, v)| (k.to_string(), v.to_string()))
+        );
+        assert_eq!(c.node_storage, "/home/alice/.local/share/autonomi/node");
+        let e =
+            SystemdConfig::resolve(&context("systemd+sudo", "1X=2"), "/root", true).unwrap_err();
+        assert_eq!(e.kind(), wnm_core::ErrorKind::InvalidConfig);
+        assert!(e.message().contains("1X"), "{e}");
+        let e = SystemdConfig::resolve(&context("setsid+user", ""), "/h", false).unwrap_err();
+        assert!(e.message().contains("cannot drive"), "{e}");
     }
 }

@@ -494,7 +494,7 @@ Restart=always\n#RestartSec=300\n";
 
     #[test]
     fn generated_units_parse_back_to_the_same_node() {
-        use crate::unit::{UnitSpec, launch_options};
+        use crate::unit::UnitSpec;
         let mut node = crate::testutil::anm_node();
         node.root_dir = "/srv/my nodes/antnode0001".into();
         node.binary = "/srv/my nodes/antnode0001/antnode".into();
@@ -507,8 +507,8 @@ Restart=always\n#RestartSec=300\n";
         let text = UnitSpec::for_node(
             &node,
             &wnm_core::Antnode04,
-            &launch_options(&m),
-            "",
+            &wnm_core::LaunchOptions::from_machine(&m),
+            &[],
             Some("ant"),
         )
         .unwrap()

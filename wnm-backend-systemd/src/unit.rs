@@ -10,8 +10,8 @@
 //! Like anm and the Python wnm: `Restart=always` and no `[Install]` section, so systemd never
 //! starts a node by itself at boot; wnm's next cycle starts stopped nodes by its normal rules.
 use crate::execline::{exec_line, quote_env_assignment};
-use wnm_core::profile::{parse_environment, split_start_args};
-use wnm_core::{Error, LaunchOptions, Machine, Node, NodeLine, Result};
+use wnm_core::profile::node_environment;
+use wnm_core::{Error, LaunchOptions, Node, NodeLine, Result};
 
 /// Everything that goes into one unit file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,38 +28,15 @@ pub struct UnitSpec {
     pub restart: String,
 }
 
-/// The launch options a machine's settings give: `no_upnp` and `start_args`.
-pub fn launch_options(machine: &Machine) -> LaunchOptions {
-    LaunchOptions {
-        no_upnp: machine.no_upnp,
-        extra_args: split_start_args(&machine.start_args),
-    }
-}
-
-/// Merge the machine's and the node's environment (`K=V K2=V2` strings): the node's value wins
-/// for a key set in both; the first position of a key is kept.
-pub fn merged_environment(machine_env: &str, node_env: &str) -> Result<Vec<(String, String)>> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for (k, v) in parse_environment(machine_env)?
-        .into_iter()
-        .chain(parse_environment(node_env)?)
-    {
-        match out.iter_mut().find(|(ok, _)| *ok == k) {
-            Some(slot) => slot.1 = v,
-            None => out.push((k, v)),
-        }
-    }
-    Ok(out)
-}
-
 impl UnitSpec {
     /// The unit of `node`: its binary and `line.launch_args(node, opts)`, `User=` when `run_as`
-    /// is given (sudo mode), the merged environment.
+    /// is given (sudo mode), the machine's (parsed) environment with the node's over it
+    /// (`wnm_core::profile::node_environment`).
     pub fn for_node(
         node: &Node,
         line: &dyn NodeLine,
         opts: &LaunchOptions,
-        machine_environment: &str,
+        machine_environment: &[(String, String)],
         run_as: Option<&str>,
     ) -> Result<UnitSpec> {
         if !node.binary.starts_with('/') {
@@ -79,7 +56,7 @@ impl UnitSpec {
         Ok(UnitSpec {
             description: node.service_name.clone(),
             user: run_as.map(str::to_string),
-            environment: merged_environment(machine_environment, &node.environment)?,
+            environment: node_environment(machine_environment, node)?,
             exec,
             restart: "always".into(),
         })
@@ -112,7 +89,8 @@ fn one_line(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::testutil::{ANM_UNIT, anm_node};
-    use wnm_core::Antnode04;
+    use wnm_core::profile::parse_environment;
+    use wnm_core::{Antnode04, Machine};
 
     fn anm_machine() -> Machine {
         Machine {
@@ -128,8 +106,8 @@ mod tests {
         let spec = UnitSpec::for_node(
             &anm_node(),
             &Antnode04,
-            &launch_options(&m),
-            &m.environment,
+            &LaunchOptions::from_machine(&m),
+            &parse_environment(&m.environment).unwrap(),
             Some("ant"),
         )
         .unwrap();
@@ -148,8 +126,15 @@ mod tests {
         };
         let mut n = anm_node();
         n.environment = "RUST_LOG=info ANT_LOG=x".into();
-        let spec =
-            UnitSpec::for_node(&n, &Antnode04, &launch_options(&m), "ANT_LOG=y", None).unwrap();
+        let machine_env = parse_environment("ANT_LOG=y A=1").unwrap();
+        let spec = UnitSpec::for_node(
+            &n,
+            &Antnode04,
+            &LaunchOptions::from_machine(&m),
+            &machine_env,
+            None,
+        )
+        .unwrap();
         let text = spec.render();
         assert!(!text.contains("User="), "{text}");
         assert!(!text.contains("--no-upnp"), "{text}");
@@ -159,11 +144,14 @@ mod tests {
             ),
             "{text}"
         );
-        // node overrides machine, order of first appearance kept
+        // the node's keys override the machine's and follow them, in the node's order
         assert!(
-            text.contains("Environment=\"ANT_LOG=x\"\nEnvironment=\"RUST_LOG=info\"\n"),
+            text.contains(
+                "Environment=\"A=1\"\nEnvironment=\"RUST_LOG=info\"\nEnvironment=\"ANT_LOG=x\"\n"
+            ),
             "{text}"
         );
+        assert!(!text.contains("ANT_LOG=y"), "{text}");
         assert!(!text.contains("[Install]"));
         assert!(text.contains("Restart=always\n"));
     }
@@ -173,8 +161,8 @@ mod tests {
         let mut n = anm_node();
         n.root_dir = "/srv/ant nodes/antnode0001".into();
         n.binary = "/srv/ant nodes/antnode0001/antnode".into();
-        let spec =
-            UnitSpec::for_node(&n, &Antnode04, &LaunchOptions::default(), "", Some("ant")).unwrap();
+        let spec = UnitSpec::for_node(&n, &Antnode04, &LaunchOptions::default(), &[], Some("ant"))
+            .unwrap();
         let text = spec.render();
         assert!(
             text.contains("ExecStart=\"/srv/ant nodes/antnode0001/antnode\" --root-dir \"/srv/ant nodes/antnode0001\" "),
@@ -187,8 +175,12 @@ mod tests {
         let mut n = anm_node();
         n.binary = "antnode".into();
         let e =
-            UnitSpec::for_node(&n, &Antnode04, &LaunchOptions::default(), "", None).unwrap_err();
+            UnitSpec::for_node(&n, &Antnode04, &LaunchOptions::default(), &[], None).unwrap_err();
         assert_eq!(e.kind(), wnm_core::ErrorKind::InvalidConfig);
-        assert!(merged_environment("1X=2", "").is_err());
+        let mut bad_env = anm_node();
+        bad_env.environment = "1X=2".into();
+        let e = UnitSpec::for_node(&bad_env, &Antnode04, &LaunchOptions::default(), &[], None)
+            .unwrap_err();
+        assert_eq!(e.kind(), wnm_core::ErrorKind::InvalidConfig);
     }
 }

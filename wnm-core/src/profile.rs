@@ -1,5 +1,6 @@
 //! Node-line profiles: how a node binary is launched, versioned and health-checked, as data per
 //! line (antnode 0.4.x today, the 2026 `ant-node` line next), not constants spread through backends.
+use crate::machine::Machine;
 use crate::node::Node;
 use crate::version::Version;
 use std::sync::Arc;
@@ -25,6 +26,16 @@ pub struct LaunchOptions {
     pub no_upnp: bool,
     /// Operator's extra arguments (`start_args`), appended before the network subcommand.
     pub extra_args: Vec<String>,
+}
+
+impl LaunchOptions {
+    /// The options a machine's settings give: `no_upnp`, and `start_args` split into words.
+    pub fn from_machine(machine: &Machine) -> LaunchOptions {
+        LaunchOptions {
+            no_upnp: machine.no_upnp,
+            extra_args: split_start_args(&machine.start_args),
+        }
+    }
 }
 
 /// A node line: everything that differs between node binaries.
@@ -307,6 +318,26 @@ mod tests {
         assert!(!a.contains(&"evm-arbitrum-one".to_string()));
         assert!(a.windows(2).any(|w| w == ["--evm-network", "arbitrum-one"]));
         assert_eq!(AntNode2026.health(), HealthCheck::ProcessOnly);
+    }
+
+    #[test]
+    fn launch_options_from_the_machine() {
+        let m = Machine {
+            no_upnp: true,
+            start_args: " --relay  --ip 0.0.0.0 ".into(),
+            ..Machine::default()
+        };
+        assert_eq!(
+            LaunchOptions::from_machine(&m),
+            LaunchOptions {
+                no_upnp: true,
+                extra_args: vec!["--relay".into(), "--ip".into(), "0.0.0.0".into()],
+            }
+        );
+        assert_eq!(
+            LaunchOptions::from_machine(&Machine::default()),
+            LaunchOptions::default()
+        );
     }
 
     #[test]
