@@ -330,6 +330,25 @@ fn pods_hold_many_nodes_through_restarts_crashes_upgrades_and_removal() {
         };
         assert_eq!(f.status, want, "{}", f.service_name);
     }
+    // Stopping and starting a node trusts the pod seen running and keeps what docker said
+    // about every pod: no new container list, and only the waits read pod 2's processes.
+    let before = counted.pods().calls();
+    rt.block_on(counted.stop(&nodes[4])).unwrap();
+    rt.block_on(counted.start(&nodes[4])).unwrap();
+    let after = counted.pods().calls();
+    assert_eq!(after.lists, before.lists, "{after:?}");
+    assert!(after.tops > before.tops, "{after:?}");
+    for n in &nodes {
+        let want = if n.id == 2 {
+            ProcessState::Stopped
+        } else {
+            ProcessState::Running {
+                pid: Some(running_pid(&rt, &b, n)),
+            }
+        };
+        assert_eq!(rt.block_on(counted.status(n)).unwrap(), want);
+    }
+    assert_eq!(counted.pods().calls(), after);
 
     // 8. removing antnode0007 empties pod 3, which goes (above min_container_count 1);
     // removing the stopped antnode0002 leaves pod 1 (it still holds two nodes).

@@ -93,6 +93,20 @@ impl DockerBackend {
         })
     }
 
+    /// Pod `n` running: a pod seen running a moment ago (the cached list) is trusted, since
+    /// adds and starts come in batches; otherwise it is made and started.
+    async fn pod_up(&self, n: u32) -> Result<()> {
+        let up = self
+            .pods
+            .container(n, false)
+            .await?
+            .is_some_and(|p| p.running());
+        if !up {
+            self.pods.ensure_running(n).await?;
+        }
+        Ok(())
+    }
+
     fn pod_of_required(&self, node: &Node, doing: &str) -> Result<u32> {
         self.pods.pod_of(&node.service_name)?.ok_or_else(|| {
             Error::not_found(format!(
@@ -120,8 +134,25 @@ impl DockerBackend {
     }
 
     /// Wait until pod `n`'s supervisor reports `node` as `done` for request `seq` and docker
-    /// sees its process (or not, for a stop) the same way.
+    /// sees its process (or not, for a stop) the same way. On success the pod's process list
+    /// just read stays cached (it shows the change); after a failure it is dropped. Other pods'
+    /// answers and the container list are kept: nothing changed there.
     async fn wait_for(
+        &self,
+        node: &Node,
+        n: u32,
+        seq: u64,
+        want: Want,
+        limit: Duration,
+    ) -> Result<()> {
+        let r = self.wait_for_state(node, n, seq, want, limit).await;
+        if r.is_err() {
+            self.pods.forget_processes(n);
+        }
+        r
+    }
+
+    async fn wait_for_state(
         &self,
         node: &Node,
         n: u32,
@@ -250,16 +281,7 @@ impl Backend for DockerBackend {
             }
         };
         // The pod first: a missing image or an engine that does not answer changes no file.
-        // A pod seen running a moment ago is trusted here (adds come in batches); `start`
-        // looks again.
-        let up = self
-            .pods
-            .container(n, false)
-            .await?
-            .is_some_and(|p| p.running());
-        if !up {
-            self.pods.ensure_running(n).await?;
-        }
+        self.pod_up(n).await?;
         self.lay_out(node, source_binary)?;
         let mut created = node.clone();
         if created.user.is_empty() {
@@ -288,13 +310,10 @@ impl Backend for DockerBackend {
                 node.service_name, node.binary
             )));
         }
-        self.pods.ensure_running(n).await?;
+        self.pod_up(n).await?;
         let seq = self.request(node, n, Want::Running)?;
-        let r = self
-            .wait_for(node, n, seq, Want::Running, self.cfg.start_timeout)
-            .await;
-        self.pods.invalidate();
-        r?;
+        self.wait_for(node, n, seq, Want::Running, self.cfg.start_timeout)
+            .await?;
         tracing::info!(node = %node.service_name, pod = n, "started");
         Ok(())
     }
@@ -307,14 +326,12 @@ impl Backend for DockerBackend {
         let seq = self.request(node, n, Want::Stopped)?;
         let running = self
             .pods
-            .container(n, true)
+            .container(n, false)
             .await?
             .is_some_and(|p| p.running());
         if running {
             let limit = self.cfg.stop_grace + Duration::from_secs(15);
-            let r = self.wait_for(node, n, seq, Want::Stopped, limit).await;
-            self.pods.invalidate();
-            r?;
+            self.wait_for(node, n, seq, Want::Stopped, limit).await?;
         }
         Ok(())
     }

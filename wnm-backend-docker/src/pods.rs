@@ -56,6 +56,11 @@ impl Pods {
         *self.cache() = Cache::default();
     }
 
+    /// Forget pod `n`'s cached processes (after a start or stop there did not go as asked).
+    pub fn forget_processes(&self, n: u32) {
+        self.cache().top.remove(&pod_name(&self.cfg.colony, n));
+    }
+
     /// The colony's pod containers (cached unless `fresh_only`).
     pub async fn containers(&self, fresh_only: bool) -> Result<Vec<Pod>> {
         if !fresh_only && let Some(p) = fresh(self.cache().pods.as_ref(), self.cfg.cache_ttl) {
