@@ -12,7 +12,7 @@
 //!
 //! Status: one `antctl status --json` serves every node for [`CACHE_TTL`] (a cycle); any change
 //! through antctl drops it. A node antctl lists as Running counts only while its pid lives.
-use crate::args::{add_options, env_options};
+use crate::args::env_options;
 use crate::command::{AddSpec, Antctl};
 use crate::config::AntctlConfig;
 use crate::error::{check, failure, is_no_such_service, spawn_failure};
@@ -297,7 +297,7 @@ impl AntctlBackend {
             metrics_port: node.metrics_port,
             rpc_port: node.rpc_port,
             rewards_address: node.wallet.clone(),
-            options: add_options(&self.machine.start_args, self.machine.no_upnp)?,
+            options: self.cfg.add_options.clone(),
             env: env_options(&self.cfg.environment, node)?,
             binary: source_binary.to_string_lossy().into_owned(),
             network,
@@ -516,9 +516,32 @@ impl Backend for AntctlBackend {
     }
 
     /// `antctl reset --force`: every node stopped and removed, the registry deleted (antctl
-    /// numbers from 1 again).
+    /// numbers from 1 again). The reset takes every node antctl has, so the registry is read
+    /// first and the teardown refused, changing nothing, while it holds an entry that is not
+    /// Removed and not one of `nodes` (wnm's): a node someone else made with antctl. `nodes` are
+    /// removed before the reset (the runtime passes none: it has removed them already).
     async fn teardown(&self, nodes: &[Node]) -> Result<()> {
-        let _ = nodes;
+        self.invalidate();
+        let reg = self.registry().await?;
+        let foreign: Vec<&str> = reg
+            .nodes
+            .iter()
+            .filter(|e| e.status != AntctlStatus::Removed)
+            .filter(|e| !nodes.iter().any(|n| n.service_name == e.service_name))
+            .map(|e| e.service_name.as_str())
+            .collect();
+        if !foreign.is_empty() {
+            return Err(Error::backend(format!(
+                "not resetting antctl: its registry holds {} that wnm does not manage, and `antctl reset --force` would remove {} too; remove {} with antctl, or take {} over with `wnm --init --import`, then tear down again",
+                foreign.join(", "),
+                if foreign.len() == 1 { "it" } else { "them" },
+                if foreign.len() == 1 { "it" } else { "them" },
+                if foreign.len() == 1 { "it" } else { "them" },
+            )));
+        }
+        for n in nodes {
+            self.remove(n).await?;
+        }
         let cmd = self.antctl.reset();
         let out = self.run(&cmd).await;
         self.invalidate();

@@ -216,8 +216,9 @@ fn start_args_and_environment_reach_the_add() {
 fn an_unmappable_start_arg_is_refused_before_antctl_runs() {
     for bad in ["--port 6000", "--home-network", "evm-arbitrum-sepolia-test"] {
         let rig = Rig::new();
-        let b = rig.backend("antctl+sudo", true, |m| m.start_args = bad.into());
-        let e = block_on(b.create(&new_node(1), Path::new(SRC))).unwrap_err();
+        let mut ctx = context_with("antctl+sudo", rig.runner.clone(), rig.root.path());
+        ctx.machine.start_args = bad.into();
+        let e = AntctlConfig::resolve(&ctx, "/root", true, "root").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{bad}: {e}");
         assert!(e.to_string().starts_with("start_args: "), "{bad}: {e}");
         assert!(rig.runner.calls().is_empty(), "{bad}: nothing may run");
@@ -606,14 +607,67 @@ fn teardown_resets_antctl_and_forgets_the_numbering() {
     let b = rig.backend("antctl+sudo", true, |_| {});
     assert_eq!(block_on(b.next_number()).unwrap(), 3);
     std::fs::remove_file(rig.root.path().join("var/antctl/node_registry.json")).unwrap();
-    block_on(b.teardown(&[])).unwrap();
+    // wnm removed its nodes already; antctl prints nothing for an empty registry
     rig.runner.respond(ANTCTL, &["status", "--json"], ok(""));
+    block_on(b.teardown(&[])).unwrap();
     assert_eq!(block_on(b.next_number()).unwrap(), 1);
     assert_eq!(
         rig.lines(),
         vec![
+            format!("{ANTCTL} status --json"),
             format!("{ANTCTL} reset --force"),
             format!("{ANTCTL} status --json")
+        ]
+    );
+}
+
+#[test]
+fn teardown_refuses_to_reset_nodes_wnm_does_not_manage() {
+    // antnode1 Running, antnode2 Removed, antnode3 Added, antnode4 Stopped
+    let rig = Rig::new();
+    rig.runner.respond(
+        ANTCTL,
+        &["status", "--json"],
+        ok(&fixture("status-four-states.json")),
+    );
+    let b = rig.backend("antctl+sudo", true, |_| {});
+    let e = block_on(b.teardown(&[])).unwrap_err();
+    let m = e.to_string();
+    assert!(
+        m.contains("not resetting antctl") && m.contains("antnode1, antnode3, antnode4"),
+        "{m}"
+    );
+    assert!(
+        !m.contains("antnode2"),
+        "a Removed entry is nobody's node: {m}"
+    );
+    let e = block_on(b.teardown(&[made_node(1), made_node(3)])).unwrap_err();
+    assert!(e.to_string().contains("holds antnode4 that"), "{e}");
+    assert_eq!(
+        rig.lines(),
+        vec![format!("{ANTCTL} status --json"); 2],
+        "nothing stopped, removed or reset"
+    );
+    // Every live entry is wnm's: they are removed, then antctl is reset.
+    rig.runner
+        .respond(ANTCTL, &["stop"], ok(&fixture("stop.stdout")));
+    rig.runner
+        .respond(ANTCTL, &["remove"], ok(&fixture("remove.stdout")));
+    rig.runner
+        .respond(ANTCTL, &["reset", "--force"], ok(&fixture("reset.stdout")));
+    block_on(b.teardown(&[made_node(1), made_node(3), made_node(4)])).unwrap();
+    let lines = rig.lines();
+    assert_eq!(
+        lines[2..],
+        [
+            format!("{ANTCTL} status --json"),
+            format!("{ANTCTL} stop --service-name antnode1"),
+            format!("{ANTCTL} remove --service-name antnode1"),
+            format!("{ANTCTL} stop --service-name antnode3"),
+            format!("{ANTCTL} remove --service-name antnode3"),
+            format!("{ANTCTL} stop --service-name antnode4"),
+            format!("{ANTCTL} remove --service-name antnode4"),
+            format!("{ANTCTL} reset --force"),
         ]
     );
 }

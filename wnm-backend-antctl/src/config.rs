@@ -1,6 +1,8 @@
 //! Settings of the antctl backend resolved from a `BackendContext`: the mode, which antctl runs
 //! and how (through `sudo -n` or not, `--debug`, `XDG_RUNTIME_DIR` for a user manager), who the
-//! nodes run as, and where antctl keeps its registry.
+//! nodes run as, where antctl keeps its registry, and the `start_args` and `environment` as
+//! antctl takes them (settings it cannot take refuse the backend: `InvalidConfig`, exit 2).
+use crate::args::{add_options, check_unit_safe};
 use std::path::PathBuf;
 use wnm_core::profile::parse_environment;
 use wnm_core::{BackendContext, Error, ManagerMode, ProcessManager, Result};
@@ -35,9 +37,12 @@ pub struct AntctlConfig {
     pub registry: String,
     /// Filesystem root the registry path is read under (`/`, a temp dir in tests).
     pub root: PathBuf,
-    /// The machine's `environment`, parsed (a bad one refuses the backend); each node's own goes
-    /// over it.
+    /// The machine's `environment`, parsed and checked for what antctl can write into a unit (a
+    /// bad one refuses the backend); each node's own goes over it.
     pub environment: Vec<(String, String)>,
+    /// The `antctl add` options of `start_args` and `no_upnp` ([`crate::args::add_options`]); a
+    /// flag antctl cannot pass on refuses the backend.
+    pub add_options: Vec<String>,
 }
 
 impl AntctlConfig {
@@ -82,6 +87,10 @@ impl AntctlConfig {
                 "antctl_path is empty: give the antctl binary (--antctl_path /path/to/antctl)",
             ));
         }
+        // Settings antctl cannot carry are refused now, before wnm writes a row or uses an id.
+        let environment = parse_environment(&ctx.machine.environment)?;
+        check_unit_safe(&environment)?;
+        let add_options = add_options(&ctx.machine.start_args, ctx.machine.no_upnp)?;
         let registry = if antctl_is_root {
             ROOT_REGISTRY.to_string()
         } else {
@@ -101,7 +110,8 @@ impl AntctlConfig {
             },
             registry,
             root: ctx.root.clone(),
-            environment: parse_environment(&ctx.machine.environment)?,
+            environment,
+            add_options,
         })
     }
 
@@ -189,5 +199,38 @@ mod tests {
         let mut ctx = context("antctl+sudo");
         ctx.machine.antctl_path = " ".into();
         assert!(AntctlConfig::resolve(&ctx, "/h", true, "root").is_err());
+    }
+
+    #[test]
+    fn settings_antctl_cannot_carry_refuse_the_backend() {
+        let mut ctx = context("antctl+sudo");
+        ctx.machine.no_upnp = true;
+        ctx.machine.start_args = "--relay --ip 127.0.0.1".into();
+        ctx.machine.environment = "ANT_LOG=info,X=1".into();
+        let c = AntctlConfig::resolve(&ctx, "/root", true, "root").unwrap();
+        assert_eq!(
+            c.add_options,
+            ["--no-upnp", "--relay", "--node-ip", "127.0.0.1"]
+        );
+        assert_eq!(c.environment.len(), 2);
+        for (start_args, environment, says) in [
+            ("--port 6000", "", "start_args: --port"),
+            ("--home-network", "", "cannot pass"),
+            ("evm-arbitrum-sepolia-test", "", "network subcommand"),
+            ("", "A=x\"y", "unescaped"),
+            ("", "A=x\\y", "unescaped"),
+            ("", "1BAD=x", "not a valid variable name"),
+        ] {
+            let mut ctx = context("antctl+user");
+            ctx.machine.start_args = start_args.into();
+            ctx.machine.environment = environment.into();
+            let e = AntctlConfig::resolve(&ctx, "/home/op", false, "op").unwrap_err();
+            assert_eq!(e.kind(), wnm_core::ErrorKind::InvalidConfig, "{e}");
+            assert!(
+                e.message().contains(says),
+                "{start_args:?} {environment:?}: {e}"
+            );
+            assert!(crate::AntctlBackend::new(&ctx).is_err());
+        }
     }
 }
