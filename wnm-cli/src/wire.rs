@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use wnm_core::{
-    Antnode04, Backend, BackendContext, Error, Machine, NodeLine, Registry, Result, Runner,
+    Antnode04, Backend, BackendContext, Error, FirewallSetting, Machine, NodeLine, Registry,
+    Result, Runner,
 };
 use wnm_runtime::inject::{OVERRIDE_ENV, OverrideSampler};
 use wnm_survey::{MachineSampler, SysinfoSampler};
@@ -44,17 +45,19 @@ pub fn wire(machine: &Machine, base_dir: &Path) -> Result<Wired> {
     let runner: Arc<dyn Runner> = Arc::new(wnm_runner::SystemRunner::new());
     let line: Arc<dyn NodeLine> = Arc::new(Antnode04);
     let env_disabled = std::env::var(wnm_firewall::FIREWALL_DISABLED_ENV).ok();
-    let legacy = std::env::var("WNM_FIREWALL").ok();
-    let chosen = match machine.firewall.as_str() {
-        "auto" => legacy.as_deref(),
-        other => Some(other),
+    let chosen = match machine.firewall.parse::<FirewallSetting>()? {
+        FirewallSetting::Auto => match std::env::var("WNM_FIREWALL") {
+            Ok(v) if !v.trim().is_empty() => v.parse()?,
+            _ => FirewallSetting::Auto,
+        },
+        other => other,
     };
     let firewall = wnm_firewall::choose_firewall(
         chosen,
-        wnm_firewall::FirewallSetting::disabled_by_env(env_disabled.as_deref()),
+        wnm_firewall::disabled_by_env(env_disabled.as_deref()),
         &machine.process_manager,
         runner.clone(),
-    )?;
+    );
     let ctx = BackendContext {
         manager: machine.process_manager.clone(),
         machine: machine.clone(),

@@ -158,14 +158,17 @@ pub fn removal_strategy(v: &str) -> Result<String, String> {
     }
 }
 
-/// A firewall choice: `auto`, `ufw` or `none` (`null` and `off` are read as `none`).
+/// A firewall choice, read by [`wnm_core::FirewallSetting`]'s parser and stored as its text
+/// (`auto`, `ufw`, `none`; `null` and `off` are read as `none`).
 pub fn firewall(v: &str) -> Result<String, String> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "auto" => Ok("auto".into()),
-        "ufw" => Ok("ufw".into()),
-        "none" | "null" | "off" => Ok("none".into()),
-        _ => Err("is not a firewall; choose one of auto, ufw, none (or null, off)".into()),
-    }
+    v.parse::<wnm_core::FirewallSetting>()
+        .map(|s| s.to_string())
+        .map_err(|_| {
+            format!(
+                "is not a firewall; choose one of {}",
+                wnm_core::FirewallSetting::CHOICES
+            )
+        })
 }
 
 /// A docker image reference: not empty, no spaces.

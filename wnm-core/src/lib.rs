@@ -22,7 +22,7 @@ pub use backend::{
     kept_binary_path,
 };
 pub use error::{Error, ErrorKind, Result};
-pub use firewall::{Firewall, NullFirewall, Protocol};
+pub use firewall::{Firewall, FirewallSetting, NullFirewall, Protocol};
 pub use machine::Machine;
 pub use manager::{ManagerMode, ProcessManager};
 pub use metrics::{DiskUsage, MachineMetrics, NodeMetrics};

@@ -2,62 +2,34 @@
 //! default UFW in sudo mode when `ufw` is installed, the null firewall otherwise.
 use crate::ufw::UfwFirewall;
 use std::path::Path;
-use std::str::FromStr;
 use std::sync::Arc;
-use wnm_core::{Error, Firewall, NullFirewall, ProcessManager, Result, Runner};
+use wnm_core::{Firewall, FirewallSetting, NullFirewall, ProcessManager, Runner};
 
 /// Environment variable that turns the firewall off whatever the setting (any value but empty, `0`, `false`, `no`).
 pub const FIREWALL_DISABLED_ENV: &str = "WNM_FIREWALL_DISABLED";
 
-/// The operator's firewall setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FirewallSetting {
-    /// UFW in sudo mode when installed; nothing otherwise.
-    Auto,
-    /// Always UFW (fails loudly if ufw is missing).
-    Ufw,
-    /// Never touch a firewall.
-    Null,
-}
-
-impl FromStr for FirewallSetting {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "" | "auto" => Ok(FirewallSetting::Auto),
-            "ufw" => Ok(FirewallSetting::Ufw),
-            "none" | "null" | "off" => Ok(FirewallSetting::Null),
-            other => Err(Error::invalid_config(format!(
-                "firewall {other:?} is not one of ufw, none (or null), auto"
-            ))),
-        }
+/// True when the value of `WNM_FIREWALL_DISABLED` turns the firewall off.
+pub fn disabled_by_env(value: Option<&str>) -> bool {
+    match value.map(|v| v.trim().to_ascii_lowercase()) {
+        None => false,
+        Some(v) => !matches!(v.as_str(), "" | "0" | "false" | "no" | "off"),
     }
 }
 
-impl FirewallSetting {
-    /// True when the value of `WNM_FIREWALL_DISABLED` turns the firewall off.
-    pub fn disabled_by_env(value: Option<&str>) -> bool {
-        match value.map(|v| v.trim().to_ascii_lowercase()) {
-            None => false,
-            Some(v) => !matches!(v.as_str(), "" | "0" | "false" | "no" | "off"),
-        }
+/// Pure choice: true means UFW, false means the null firewall.
+pub fn wants_ufw(
+    setting: FirewallSetting,
+    env_disabled: bool,
+    manager: &ProcessManager,
+    ufw_present: bool,
+) -> bool {
+    if env_disabled {
+        return false;
     }
-
-    /// Pure choice: true means UFW, false means the null firewall.
-    pub fn wants_ufw(
-        self,
-        env_disabled: bool,
-        manager: &ProcessManager,
-        ufw_present: bool,
-    ) -> bool {
-        if env_disabled {
-            return false;
-        }
-        match self {
-            FirewallSetting::Ufw => true,
-            FirewallSetting::Null => false,
-            FirewallSetting::Auto => manager.is_sudo() && ufw_present,
-        }
+    match setting {
+        FirewallSetting::Ufw => true,
+        FirewallSetting::Null => false,
+        FirewallSetting::Auto => manager.is_sudo() && ufw_present,
     }
 }
 
@@ -76,23 +48,21 @@ fn is_executable_file(p: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// The firewall for `manager`: `setting` is `ufw`, `none`/`null`, `auto` or absent (= auto);
-/// `env_disabled` (from [`FIREWALL_DISABLED_ENV`]) wins over everything. Auto means UFW in sudo
-/// mode when ufw is installed, the null firewall otherwise (user mode never needs root for ports
-/// above 1024 and cannot change the firewall).
+/// The firewall for `manager` and `setting`; `env_disabled` (from [`FIREWALL_DISABLED_ENV`])
+/// wins over everything. Auto means UFW in sudo mode when ufw is installed, the null firewall
+/// otherwise (user mode never needs root for ports above 1024 and cannot change the firewall).
 pub fn choose_firewall(
-    setting: Option<&str>,
+    setting: FirewallSetting,
     env_disabled: bool,
     manager: &ProcessManager,
     runner: Arc<dyn Runner>,
-) -> Result<Arc<dyn Firewall>> {
-    let setting: FirewallSetting = setting.unwrap_or("auto").parse()?;
+) -> Arc<dyn Firewall> {
     // Only look for the program when the answer depends on it.
     let present = setting == FirewallSetting::Auto && manager.is_sudo() && ufw_installed();
-    if setting.wants_ufw(env_disabled, manager, present) {
-        Ok(Arc::new(UfwFirewall::new(runner)))
+    if wants_ufw(setting, env_disabled, manager, present) {
+        Arc::new(UfwFirewall::new(runner))
     } else {
-        Ok(Arc::new(NullFirewall))
+        Arc::new(NullFirewall)
     }
 }
 
@@ -106,34 +76,12 @@ mod tests {
     }
 
     #[test]
-    fn settings_parse() {
-        assert_eq!(
-            "ufw".parse::<FirewallSetting>().unwrap(),
-            FirewallSetting::Ufw
-        );
-        assert_eq!(
-            " None ".parse::<FirewallSetting>().unwrap(),
-            FirewallSetting::Null
-        );
-        assert_eq!(
-            "null".parse::<FirewallSetting>().unwrap(),
-            FirewallSetting::Null
-        );
-        assert_eq!(
-            "".parse::<FirewallSetting>().unwrap(),
-            FirewallSetting::Auto
-        );
-        let e = "iptables".parse::<FirewallSetting>().unwrap_err();
-        assert_eq!(e.kind(), wnm_core::ErrorKind::InvalidConfig);
-    }
-
-    #[test]
     fn env_values() {
         for v in ["1", "true", "yes", "anything"] {
-            assert!(FirewallSetting::disabled_by_env(Some(v)), "{v}");
+            assert!(disabled_by_env(Some(v)), "{v}");
         }
         for v in [None, Some(""), Some("0"), Some("false"), Some("NO")] {
-            assert!(!FirewallSetting::disabled_by_env(v), "{v:?}");
+            assert!(!disabled_by_env(v), "{v:?}");
         }
     }
 
@@ -154,7 +102,7 @@ mod tests {
         ];
         for (setting, env, m, present, want) in table {
             assert_eq!(
-                setting.wants_ufw(env, m, present),
+                wants_ufw(setting, env, m, present),
                 want,
                 "{setting:?} env={env} {m} present={present}"
             );
@@ -163,17 +111,17 @@ mod tests {
 
     #[test]
     fn choose_builds_the_right_firewall() {
+        use FirewallSetting::*;
         let r: Arc<dyn Runner> = Arc::new(RecordingRunner::new());
-        let f = choose_firewall(Some("ufw"), false, &pm("systemd+user"), r.clone()).unwrap();
+        let f = choose_firewall(Ufw, false, &pm("systemd+user"), r.clone());
         assert_eq!(f.name(), "ufw");
-        let f = choose_firewall(Some("ufw"), true, &pm("systemd+sudo"), r.clone()).unwrap();
+        let f = choose_firewall(Ufw, true, &pm("systemd+sudo"), r.clone());
         assert_eq!(f.name(), "null");
-        let f = choose_firewall(None, false, &pm("systemd+user"), r.clone()).unwrap();
+        let f = choose_firewall(Auto, false, &pm("systemd+user"), r.clone());
         assert_eq!(f.name(), "null");
-        let f = choose_firewall(Some("none"), false, &pm("systemd+sudo"), r.clone()).unwrap();
+        let f = choose_firewall(Null, false, &pm("systemd+sudo"), r.clone());
         assert_eq!(f.name(), "null");
-        let f = choose_firewall(None, false, &pm("systemd+sudo"), r.clone()).unwrap();
+        let f = choose_firewall(Auto, false, &pm("systemd+sudo"), r);
         assert_eq!(f.name(), if ufw_installed() { "ufw" } else { "null" });
-        assert!(choose_firewall(Some("pf"), false, &pm("systemd+sudo"), r).is_err());
     }
 }

@@ -7,5 +7,8 @@
 mod choose;
 mod ufw;
 
-pub use choose::{FIREWALL_DISABLED_ENV, FirewallSetting, choose_firewall, ufw_installed};
+pub use choose::{
+    FIREWALL_DISABLED_ENV, choose_firewall, disabled_by_env, ufw_installed, wants_ufw,
+};
 pub use ufw::UfwFirewall;
+pub use wnm_core::FirewallSetting;
