@@ -384,8 +384,11 @@ fn pods_hold_many_nodes_through_restarts_crashes_upgrades_and_removal() {
         .iter()
         .map(|i| nodes[*i].clone())
         .collect();
+    let before = b.pods().calls();
     rt.block_on(b.teardown(&left)).unwrap();
     let t_teardown = t.elapsed();
+    // One container list serves every pod's removal.
+    assert_eq!(b.pods().calls().lists, before.lists + 1);
     assert!(colony_containers(&cfg.colony).is_empty());
     let _ = std::fs::remove_dir_all(storage.join(".emu"));
     assert!(

@@ -433,21 +433,21 @@ impl Backend for DockerBackend {
         Ok(())
     }
 
-    /// Every pod of this colony is stopped (each supervisor stops its nodes) and removed, then
-    /// the files of the given nodes and of every node the control dirs name go, then the
-    /// control dirs. Containers without this colony's label are never touched.
+    /// Every pod of this colony is stopped (each supervisor stops its nodes; all pods at once,
+    /// from one container list) and removed, then the files of the given nodes and of every
+    /// node the control dirs name go, then the control dirs. Containers without this colony's
+    /// label are never touched.
     async fn teardown(&self, nodes: &[Node]) -> Result<()> {
         for n in nodes {
             validate_node(&self.cfg, n)?;
         }
         let recorded = self.recorded()?;
+        let containers = self.pods.containers(true).await?;
         let mut numbers: Vec<u32> = self.pods.pod_dirs()?;
-        numbers.extend(self.pods.containers(true).await?.iter().map(|p| p.number));
+        numbers.extend(containers.iter().map(|p| p.number));
         numbers.sort_unstable();
         numbers.dedup();
-        for n in &numbers {
-            self.pods.remove_pod_container(*n).await?;
-        }
+        self.pods.remove_containers(&containers).await?;
         let mut roots: Vec<(PathBuf, PathBuf)> = nodes
             .iter()
             .map(|n| (PathBuf::from(&n.root_dir), PathBuf::from(&n.log_dir)))

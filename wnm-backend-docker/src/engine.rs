@@ -14,6 +14,7 @@ use bollard::query_parameters::{
 };
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::OnceCell;
 use wnm_core::{Error, Result};
@@ -63,8 +64,14 @@ pub struct EngineCalls {
     pub tops: u64,
 }
 
-/// The docker engine, connected on first use.
+/// The docker engine, connected on first use. Clones share the connection and the counts
+/// (a clone can go into a task of its own).
+#[derive(Clone)]
 pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     client: OnceCell<Docker>,
     lists: AtomicU64,
     tops: AtomicU64,
@@ -139,22 +146,25 @@ impl Engine {
     /// An engine connected on first use.
     pub fn new() -> Self {
         Engine {
-            client: OnceCell::new(),
-            lists: AtomicU64::new(0),
-            tops: AtomicU64::new(0),
+            inner: Arc::new(Inner {
+                client: OnceCell::new(),
+                lists: AtomicU64::new(0),
+                tops: AtomicU64::new(0),
+            }),
         }
     }
 
     /// The list and top calls made so far.
     pub fn calls(&self) -> EngineCalls {
         EngineCalls {
-            lists: self.lists.load(Ordering::Relaxed),
-            tops: self.tops.load(Ordering::Relaxed),
+            lists: self.inner.lists.load(Ordering::Relaxed),
+            tops: self.inner.tops.load(Ordering::Relaxed),
         }
     }
 
     async fn client(&self) -> Result<&Docker> {
-        self.client
+        self.inner
+            .client
             .get_or_try_init(|| async {
                 let d = Docker::connect_with_defaults()
                     .map_err(|e| docker_error("connecting to the Docker engine", e))?;
@@ -174,7 +184,7 @@ impl Engine {
             .all(true)
             .filters(&filters)
             .build();
-        self.lists.fetch_add(1, Ordering::Relaxed);
+        self.inner.lists.fetch_add(1, Ordering::Relaxed);
         let list = d
             .list_containers(Some(opts))
             .await
@@ -271,7 +281,7 @@ impl Engine {
     pub async fn top(&self, name: &str) -> Result<Vec<PodProcess>> {
         let d = self.client().await?;
         let opts = TopOptionsBuilder::default().ps_args("-eo pid,args").build();
-        self.tops.fetch_add(1, Ordering::Relaxed);
+        self.inner.tops.fetch_add(1, Ordering::Relaxed);
         match d.top_processes(name, Some(opts)).await {
             Ok(r) => Ok(parse_top(
                 r.titles.as_deref().unwrap_or_default(),

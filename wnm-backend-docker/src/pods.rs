@@ -185,40 +185,54 @@ impl Pods {
         })
     }
 
-    /// Remove the pods [`pods_to_remove`] names (their containers and control dirs); returns
-    /// their numbers.
+    /// Remove the pods [`pods_to_remove`] names (their containers, at once, and their control
+    /// dirs); returns their numbers.
     pub async fn prune(&self) -> Result<Vec<u32>> {
         let loads = self.loads().await?;
         let gone = pods_to_remove(&loads, self.cfg.min_pods);
+        if gone.is_empty() {
+            return Ok(gone);
+        }
+        let doomed: Vec<Pod> = self
+            .containers(true)
+            .await?
+            .into_iter()
+            .filter(|p| gone.contains(&p.number))
+            .collect();
+        self.remove_containers(&doomed).await?;
         for n in &gone {
-            self.remove_pod(*n).await?;
+            remove_tree(&self.cfg.control_dir(*n))?;
         }
-        if !gone.is_empty() {
-            self.invalidate();
-        }
-        Ok(gone)
-    }
-
-    /// Stop and remove pod `n`'s container (its supervisor stops every node first).
-    pub async fn remove_pod_container(&self, n: u32) -> Result<()> {
-        if let Some(p) = self.container(n, true).await? {
-            let secs = i32::try_from(self.cfg.stop_grace.as_secs() + 20).unwrap_or(i32::MAX);
-            self.engine.stop(&p.name, secs).await?;
-            self.engine.remove(&p.name).await?;
-            tracing::info!(pod = %p.name, "pod removed");
-        }
-        self.invalidate();
-        Ok(())
-    }
-
-    /// Remove pod `n`: its container and its control dir.
-    pub async fn remove_pod(&self, n: u32) -> Result<()> {
-        self.remove_pod_container(n).await?;
-        remove_tree(&self.cfg.control_dir(n))?;
         if self.pod_dirs()?.is_empty() {
             // Only when empty: never anything else someone put there.
             let _ = std::fs::remove_dir(&self.cfg.control_base);
         }
-        Ok(())
+        Ok(gone)
+    }
+
+    /// Stop and remove these pod containers, all at once (each supervisor stops its nodes
+    /// first, within the pod's stop timeout). Every pod is tried; the first failure is returned.
+    pub async fn remove_containers(&self, pods: &[Pod]) -> Result<()> {
+        let secs = i32::try_from(self.cfg.stop_grace.as_secs() + 20).unwrap_or(i32::MAX);
+        let mut stops = tokio::task::JoinSet::new();
+        for p in pods {
+            let engine = self.engine.clone();
+            let name = p.name.clone();
+            stops.spawn(async move {
+                engine.stop(&name, secs).await?;
+                engine.remove(&name).await?;
+                tracing::info!(pod = %name, "pod removed");
+                Ok::<(), Error>(())
+            });
+        }
+        let mut first: Option<Error> = None;
+        while let Some(r) = stops.join_next().await {
+            let r = r.unwrap_or_else(|e| Err(Error::backend(format!("removing a pod: {e}"))));
+            if let Err(e) = r {
+                first.get_or_insert(e);
+            }
+        }
+        self.invalidate();
+        first.map_or(Ok(()), Err)
     }
 }
