@@ -69,6 +69,27 @@ impl Rig {
         std::fs::copy(fixture_path(fixture_name), p).unwrap();
     }
 
+    /// Answer the sudo-layout `antctl add` of id `id` (told apart by its node port) with the
+    /// captured `fixture_name`.
+    fn respond_add(&self, id: u32, fixture_name: &str) {
+        let port = (55000 + id).to_string();
+        self.runner.respond(
+            ANTCTL,
+            &[
+                "add",
+                "--count",
+                "1",
+                "--data-dir-path",
+                "/var/antctl/services",
+                "--log-dir-path",
+                "/var/log/antnode",
+                "--node-port",
+                &port,
+            ],
+            ok(&fixture(fixture_name)),
+        );
+    }
+
     fn dir(&self, host_path: &str) {
         std::fs::create_dir_all(self.root.path().join(host_path.trim_start_matches('/'))).unwrap();
     }
@@ -107,36 +128,8 @@ fn create_runs_the_add_and_reads_the_node_back() {
     let rig = Rig::new();
     // No registry file yet: antctl is asked, and on an empty registry it prints nothing.
     rig.runner.respond(ANTCTL, &["status", "--json"], ok(""));
-    rig.runner.respond(
-        ANTCTL,
-        &[
-            "add",
-            "--count",
-            "1",
-            "--data-dir-path",
-            "/var/antctl/services",
-            "--log-dir-path",
-            "/var/log/antnode",
-            "--node-port",
-            "55001",
-        ],
-        ok(&fixture("add-first-sudo.stdout")),
-    );
-    rig.runner.respond(
-        ANTCTL,
-        &[
-            "add",
-            "--count",
-            "1",
-            "--data-dir-path",
-            "/var/antctl/services",
-            "--log-dir-path",
-            "/var/log/antnode",
-            "--node-port",
-            "55002",
-        ],
-        ok(&fixture("add-antnode2.stdout")),
-    );
+    rig.respond_add(1, "add-first-sudo.stdout");
+    rig.respond_add(2, "add-antnode2.stdout");
     rig.runner.respond("systemctl", &["show"], ok("no\n"));
     let b = rig.backend("antctl+sudo", true, |m| m.no_upnp = true);
     let made = block_on(b.create(&new_node(1), Path::new(SRC))).unwrap();
@@ -278,36 +271,8 @@ fn zen_lets_antctl_choose_the_dirs_and_reads_them_back() {
 fn wnm_ahead_uses_antctl_numbers_up_with_their_own_ports() {
     let rig = Rig::new();
     rig.registry_file("node_registry.json"); // next is antnode3; wnm wants 4
-    rig.runner.respond(
-        ANTCTL,
-        &[
-            "add",
-            "--count",
-            "1",
-            "--data-dir-path",
-            "/var/antctl/services",
-            "--log-dir-path",
-            "/var/log/antnode",
-            "--node-port",
-            "55003",
-        ],
-        ok(&fixture("add-antnode3.stdout")),
-    );
-    rig.runner.respond(
-        ANTCTL,
-        &[
-            "add",
-            "--count",
-            "1",
-            "--data-dir-path",
-            "/var/antctl/services",
-            "--log-dir-path",
-            "/var/log/antnode",
-            "--node-port",
-            "55004",
-        ],
-        ok(&fixture("add-antnode4.stdout")),
-    );
+    rig.respond_add(3, "add-antnode3.stdout");
+    rig.respond_add(4, "add-antnode4.stdout");
     rig.runner
         .respond(ANTCTL, &["remove"], ok(&fixture("remove.stdout")));
     rig.runner.respond("systemctl", &["show"], ok("no\n"));

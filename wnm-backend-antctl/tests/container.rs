@@ -35,6 +35,29 @@ const WALLET: &str = "0x5c69a31F0c03ffc64aC203F6B67Cf9cC7ca93A93";
 /// Offline nodes: the first founds its own network, the others join it.
 const FIRST: &str = "--start_args=--first --local --ignore-cache --ip 127.0.0.1";
 
+/// `wnm --init` with antctl as `manager` (index 2, so a caller may swap it): the container's
+/// antctl and antnode, the wallet, `--node_cap node_cap`, no start delay, no UPnP, then `extra`.
+fn init_args<'a>(manager: &'a str, node_cap: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec![
+        "--init",
+        "--process_manager",
+        manager,
+        "--rewards_address",
+        WALLET,
+        "--antctl_path",
+        ANTCTL,
+        "--antnode_path",
+        ANTNODE,
+        "--node_cap",
+        node_cap,
+        "--delay_start",
+        "0",
+        "--no_upnp",
+    ];
+    a.extend_from_slice(extra);
+    a
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -276,27 +299,17 @@ fn wnm_drives_a_real_antctl_colony() {
 
     // 1. init, the first node (the network's founder), then two more joining it.
     let t = Instant::now();
-    wnm.ok(&[
-        "--init",
-        "--process_manager",
+    wnm.ok(&init_args(
         "antctl+sudo",
-        "--rewards_address",
-        WALLET,
-        "--antctl_path",
-        ANTCTL,
-        "--antnode_path",
-        ANTNODE,
-        "--node_cap",
         "1",
-        "--delay_start",
-        "0",
-        "--delay_remove",
-        "0",
-        "--no_upnp",
-        FIRST,
-        "--environment",
-        "WNM_TEST_MARK=machine",
-    ]);
+        &[
+            "--delay_remove",
+            "0",
+            FIRST,
+            "--environment",
+            "WNM_TEST_MARK=machine",
+        ],
+    ));
     wnm.cycle_until(10, "antnode1 running", |s| {
         named(s, &[("antnode1", "RUNNING")])
     });
@@ -430,26 +443,11 @@ fn wnm_drives_a_real_antctl_colony() {
     // 4. a lost database: --init --import rebuilds it from antctl status --json.
     let t = Instant::now();
     c.sh_ok(&["bash", "-c", "rm -f /var/antctl/colony.db*"]);
-    let out = wnm.ok(&[
-        "--init",
-        "--import",
-        "--process_manager",
+    let out = wnm.ok(&init_args(
         "antctl+sudo",
-        "--rewards_address",
-        WALLET,
-        "--antctl_path",
-        ANTCTL,
-        "--antnode_path",
-        ANTNODE,
-        "--node_cap",
         "3",
-        "--delay_start",
-        "0",
-        "--delay_remove",
-        "0",
-        "--no_upnp",
-        &join,
-    ]);
+        &["--import", "--delay_remove", "0", &join],
+    ));
     assert!(
         out.contains("imported 4 node(s) (3 running) with the antctl+sudo backend"),
         "{out}"
@@ -543,23 +541,7 @@ fn an_operator_through_sudo_then_user_and_zen_colonies() {
     c.write_file("/etc/sudoers.d/op", "op ALL=(ALL) NOPASSWD:ALL\n");
     c.sh_ok(&["chmod", "440", "/etc/sudoers.d/op"]);
     let op = Wnm::user(&c, "op", &["--dbpath", "/home/op/colony.db"]);
-    op.ok(&[
-        "--init",
-        "--process_manager",
-        "antctl+sudo",
-        "--rewards_address",
-        WALLET,
-        "--antctl_path",
-        ANTCTL,
-        "--antnode_path",
-        ANTNODE,
-        "--node_cap",
-        "1",
-        "--delay_start",
-        "0",
-        "--no_upnp",
-        FIRST,
-    ]);
+    op.ok(&init_args("antctl+sudo", "1", &[FIRST]));
     op.cycle_until(10, "antnode1 running", |s| {
         named(s, &[("antnode1", "RUNNING")])
     });
@@ -590,29 +572,19 @@ fn an_operator_through_sudo_then_user_and_zen_colonies() {
             .success()
     });
     let alice = Wnm::user(&c, "alice", &[]);
-    let init = [
-        "--init",
-        "--process_manager",
+    let init = init_args(
         "antctl+user",
-        "--rewards_address",
-        WALLET,
-        "--antctl_path",
-        ANTCTL,
-        "--antnode_path",
-        ANTNODE,
-        "--node_cap",
         "1",
-        "--delay_start",
-        "0",
-        "--port_start",
-        "56",
-        "--metrics_port_start",
-        "14",
-        "--rpc_port_start",
-        "31",
-        "--no_upnp",
-        FIRST,
-    ];
+        &[
+            "--port_start",
+            "56",
+            "--metrics_port_start",
+            "14",
+            "--rpc_port_start",
+            "31",
+            FIRST,
+        ],
+    );
     alice.ok(&init);
     alice.cycle_until(10, "alice's antnode1 running", |s| {
         named(s, &[("antnode1", "RUNNING")])
@@ -642,8 +614,8 @@ fn an_operator_through_sudo_then_user_and_zen_colonies() {
     assert_eq!(v["nodes"][0]["user_mode"], true);
     // A lost database comes back from alice's registry with the user mode.
     c.sh_ok(&["rm", "-f", "/home/alice/.local/share/autonomi/colony.db"]);
-    let mut import = init.to_vec();
-    import.insert(1, "--import");
+    let mut import = init.clone();
+    import.push("--import");
     let out = alice.ok(&import);
     assert!(
         out.contains("imported 1 node(s) (1 running) with the antctl+user backend"),
@@ -666,7 +638,7 @@ fn an_operator_through_sudo_then_user_and_zen_colonies() {
     // antctl+zen as alice: antctl chooses the dirs (its user-mode defaults), wnm reads them back.
     let t = Instant::now();
     c.sh_ok(&["rm", "-f", "/home/alice/.local/share/autonomi/colony.db"]);
-    let mut zen = init.to_vec();
+    let mut zen = init.clone();
     zen[2] = "antctl+zen";
     alice.ok(&zen);
     alice.cycle_until(10, "alice's zen antnode1 running", |s| {
