@@ -43,6 +43,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
         // An `--init` that failed after creating the database (a backend this host cannot run,
         // a takeover that was refused) leaves none behind: the next run is not half-initialised.
+        // `created` is only ever set for an `--init` (see `Opened`).
         if o.created && result.is_err() {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -129,10 +130,44 @@ async fn stored_machine_preview(db: &Path) -> Result<Option<Machine>> {
     Ok(m)
 }
 
-/// The database a run opened, and whether this run created it.
+/// The database a run opened, and whether this run's `--init` created it.
 struct Opened {
     store: Store,
+    /// True only for an `--init` that found no database file: its failure removes the file
+    /// again. Only an `--init` is meant to create one, and a removal may never reach a database
+    /// another run made (a run without `--init` that found no file is refused earlier, but the
+    /// removal does not rely on that).
     created: bool,
+}
+
+/// The settings of this run: the layers resolved over the stored row (`None` before `--init`).
+struct Settled {
+    resolved: wnm_config::Resolved,
+    machine: Machine,
+}
+
+fn settle(
+    layers: &Layers,
+    stored: Option<&Machine>,
+    defaults: &Machine,
+    opts: &RunOptions,
+    clock: &dyn Clock,
+) -> Result<Settled> {
+    let mode = if opts.init || stored.is_none() {
+        Mode::Init
+    } else {
+        Mode::Run
+    };
+    let resolved = layers.resolve(stored, defaults, mode)?;
+    let mut machine = resolved.machine.clone();
+    if opts.force_action == Some(ForceAction::DisableConfig) {
+        machine.no_upnp = false;
+        machine.antctl_debug = false;
+    }
+    if stored.is_none() {
+        machine.last_stopped_at = clock.now();
+    }
+    Ok(Settled { resolved, machine })
 }
 
 async fn main_job(args: RunArgs, opened: &mut Option<Opened>) -> Result<ExitCode> {
@@ -225,7 +260,8 @@ async fn main_job(args: RunArgs, opened: &mut Option<Opened>) -> Result<ExitCode
     // Settings are validated before the real file is created or migrated: a bad one changes
     // nothing (a refused `--init` leaves no database behind). A database written by a newer wnm
     // goes straight to `Store::open`, which refuses it naming the real file.
-    match Store::inspect(&db_path, &Default::default()).await? {
+    let schema = Store::inspect(&db_path, &Default::default()).await?;
+    match &schema {
         SchemaStatus::Current | SchemaStatus::Newer { .. } => {}
         SchemaStatus::Empty => {
             layers.resolve(None, &defaults, Mode::Init)?;
@@ -246,49 +282,40 @@ async fn main_job(args: RunArgs, opened: &mut Option<Opened>) -> Result<ExitCode
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     }
-    if lock.is_none()
-        && !opts.dry_run
-        && Store::inspect(&db_path, &Default::default())
-            .await?
-            .needs_migration()
-    {
+    if lock.is_none() && !opts.dry_run && schema.needs_migration() {
         lock = Some(RunLock::acquire(&lock_file)?);
     }
     let created = !db_path.exists();
     let store = Store::open(&db_path).await?;
     *opened = Some(Opened {
         store: store.clone(),
-        created: created && scratch.is_none(),
+        created: created && scratch.is_none() && opts.init,
     });
     if let Some(b) = store.backup_path()
         && say.normal()
     {
         println!("database backed up to {} before migrating", b.display());
     }
-    let stored = store.machine().await?;
+    let mut stored = store.machine().await?;
     if opts.init && stored.is_some() && !opts.import && !opts.migrate_anm {
         return Err(Error::invalid_config(format!(
             "{} is already initialised; run without --init (settings given now are applied as changes)",
             paths.db_path.display()
         )));
     }
-    let mode = if opts.init || stored.is_none() {
-        Mode::Init
-    } else {
-        Mode::Run
-    };
-    let resolved = layers.resolve(stored.as_ref(), &defaults, mode)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mut settled = settle(&layers, stored.as_ref(), &defaults, &opts, clock.as_ref())?;
+    if stored.as_ref() != Some(&settled.machine) && lock.is_none() && !opts.dry_run {
+        // A report read the row without the lock; writing needs it, and a cycle may have
+        // finished in between (its last_stopped_at, highest_node_id_used): resolve again
+        // against the row as it is now, so the save does not put back what was read before.
+        lock = Some(RunLock::acquire(&lock_file)?);
+        stored = store.machine().await?;
+        settled = settle(&layers, stored.as_ref(), &defaults, &opts, clock.as_ref())?;
+    }
+    let Settled { resolved, machine } = settled;
     for w in &resolved.warnings {
         eprintln!("wnm: warning: {w}");
-    }
-    let mut machine = resolved.machine.clone();
-    if opts.force_action == Some(ForceAction::DisableConfig) {
-        machine.no_upnp = false;
-        machine.antctl_debug = false;
-    }
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    if stored.is_none() {
-        machine.last_stopped_at = clock.now();
     }
     if say.normal() && stored.is_some() {
         // Beside a report the change lines go to stderr: stdout stays the report alone.
@@ -303,9 +330,6 @@ async fn main_job(args: RunArgs, opened: &mut Option<Opened>) -> Result<ExitCode
         }
     }
     if stored.as_ref() != Some(&machine) {
-        if lock.is_none() && !opts.dry_run {
-            lock = Some(RunLock::acquire(&lock_file)?);
-        }
         store.save_machine(&machine).await?;
     }
     let _lock = lock;
