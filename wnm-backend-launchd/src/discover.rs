@@ -1,119 +1,14 @@
-//! Rebuilding `Node`s from job plists (pure): the launch facts in `ProgramArguments` (ports,
-//! wallet, root and log dirs, network), the environment, else the port bases and the default
-//! layout. The manager recorded is the one that really drives the job (`launchd+user` or
+//! Rebuilding `Node`s from job plists (pure): the launch facts in `ProgramArguments`
+//! (`wnm_core::profile::parse_launch_args`: ports, wallet, root and log dirs, network, line), the
+//! environment, else the port bases and the default layout. The manager recorded is the one that really drives the job (`launchd+user` or
 //! `launchd+sudo`): the Python wnm recorded a wrong one, so its imported launchd nodes were
 //! later driven with systemctl.
 use crate::plist::{PlistSpec, STDOUT_FILE, parse_label};
 use std::path::Path;
-use wnm_core::wallet::{EvmAddress, WalletList};
+use wnm_core::profile::parse_launch_args;
 use wnm_core::{
-    Error, Machine, Node, NodeId, NodeMetrics, NodeStatus, ProcessManager, Result, UnixTime,
-    service_name,
+    Error, Machine, Node, NodeMetrics, NodeStatus, ProcessManager, Result, UnixTime, service_name,
 };
-
-/// What the launch arguments say about a node.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LaunchFacts {
-    /// `--root-dir`.
-    pub root_dir: Option<String>,
-    /// `--port` / `-p`.
-    pub port: Option<u16>,
-    /// `--metrics-server-port` (antnode 0.4) or `--metrics-port` (2026 line).
-    pub metrics_port: Option<u16>,
-    /// Port of `--rpc IP:PORT`.
-    pub rpc_port: Option<u16>,
-    /// `--rewards-address`.
-    pub wallet: Option<String>,
-    /// `--log-output-dest` (antnode 0.4) or `--log-dir` (2026 line).
-    pub log_dir: Option<String>,
-    /// The EVM subcommand (`evm-arbitrum-one`), or `--evm-network` mapped to that spelling.
-    pub network: Option<String>,
-}
-
-/// Flags of either node line that take a value (so the value is not taken for a subcommand).
-const VALUE_FLAGS: &[&str] = &[
-    "--root-dir",
-    "--port",
-    "-p",
-    "--ip",
-    "--metrics-server-port",
-    "--metrics-port",
-    "--rewards-address",
-    "--log-output-dest",
-    "--log-dir",
-    "--log-level",
-    "--log-format",
-    "--log-max-files",
-    "--max-log-files",
-    "--max-archived-log-files",
-    "--bootstrap-cache-dir",
-    "--bootstrap",
-    "--peer",
-    "--rpc",
-    "--evm-network",
-    "--network-mode",
-    "--upgrade-channel",
-];
-
-fn network_from_flag(v: &str) -> String {
-    match v {
-        "arbitrum-one" => "evm-arbitrum-one".to_string(),
-        "arbitrum-sepolia" => "evm-arbitrum-sepolia-test".to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// Read the launch facts out of the arguments after the program (`ProgramArguments[1..]`).
-pub fn parse_launch_args(args: &[String]) -> LaunchFacts {
-    let mut f = LaunchFacts::default();
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].as_str();
-        let (flag, inline) = match a.split_once('=') {
-            Some((fl, v)) if fl.starts_with("--") => (fl, Some(v.to_string())),
-            _ => (a, None),
-        };
-        if VALUE_FLAGS.contains(&flag) {
-            let value = match inline {
-                Some(v) => Some(v),
-                None => {
-                    i += 1;
-                    args.get(i).cloned()
-                }
-            };
-            if let Some(v) = value {
-                match flag {
-                    "--root-dir" => f.root_dir = Some(v),
-                    "--port" | "-p" => f.port = v.parse().ok(),
-                    "--metrics-server-port" | "--metrics-port" => f.metrics_port = v.parse().ok(),
-                    "--rpc" => f.rpc_port = v.rsplit(':').next().and_then(|p| p.parse().ok()),
-                    "--rewards-address" => f.wallet = Some(v),
-                    "--log-output-dest" | "--log-dir" => f.log_dir = Some(v),
-                    "--evm-network" => f.network = Some(network_from_flag(&v)),
-                    _ => {}
-                }
-            }
-        } else if !a.starts_with('-') && a.starts_with("evm-") && f.network.is_none() {
-            f.network = Some(a.to_string());
-        }
-        i += 1;
-    }
-    f
-}
-
-/// The address a node found without `--rewards-address` is given: the main entry of the list.
-pub fn default_wallet(rewards: &str, donate: &str) -> String {
-    let Ok(list) = rewards.parse::<WalletList>() else {
-        return String::new();
-    };
-    let donate: EvmAddress = match donate.parse() {
-        Ok(d) => d,
-        Err(_) => wnm_core::wallet::DEFAULT_DONATE_ADDRESS
-            .parse()
-            .expect("built-in address is valid"),
-    };
-    list.main().resolve(&donate).to_string()
-}
 
 /// What the caller knows that a plist does not say.
 #[derive(Debug, Clone)]
@@ -130,14 +25,6 @@ pub struct DiscoverContext {
     pub log_base: String,
     /// Status time (and creation time until the caller knows the dir's age).
     pub now: UnixTime,
-}
-
-fn port(what: &str, id: NodeId, value: u32) -> Result<u16> {
-    u16::try_from(value).map_err(|_| {
-        Error::invalid_config(format!(
-            "node {id}: {what} {value} does not fit a port; check the port bases"
-        ))
-    })
 }
 
 /// The node a job plist describes (status `Stopped` until the caller asks launchctl).
@@ -158,6 +45,8 @@ pub fn node_from_plist(spec: &PlistSpec, ctx: &DiscoverContext) -> Result<Node> 
     }
     let facts = parse_launch_args(&spec.program_arguments[1..]);
     let m = &ctx.machine;
+    let line = facts.line(&binary).name();
+    let (port, metrics_port, rpc_port) = facts.ports_or_bases(m, id)?;
     let root_dir = facts
         .root_dir
         .or_else(|| spec.working_directory.clone())
@@ -173,11 +62,6 @@ pub fn node_from_plist(spec: &PlistSpec, ctx: &DiscoverContext) -> Result<Node> 
                 .map(|p| p.display().to_string())
         })
         .unwrap_or_else(|| format!("{}/{name}", ctx.log_base.trim_end_matches('/')));
-    let line = if binary.rsplit('/').next() == Some("ant-node") {
-        "ant-node-2026"
-    } else {
-        "antnode-0.4"
-    };
     let environment = spec
         .environment
         .iter()
@@ -187,18 +71,9 @@ pub fn node_from_plist(spec: &PlistSpec, ctx: &DiscoverContext) -> Result<Node> 
     Ok(Node {
         id,
         service_name: name,
-        port: match facts.port {
-            Some(p) => p,
-            None => port("port", id, m.node_port(id))?,
-        },
-        metrics_port: match facts.metrics_port {
-            Some(p) => p,
-            None => port("metrics port", id, m.metrics_port(id))?,
-        },
-        rpc_port: match facts.rpc_port {
-            Some(p) => p,
-            None => port("rpc port", id, m.rpc_port(id))?,
-        },
+        port,
+        metrics_port,
+        rpc_port,
         root_dir,
         log_dir,
         binary,
@@ -206,9 +81,7 @@ pub fn node_from_plist(spec: &PlistSpec, ctx: &DiscoverContext) -> Result<Node> 
             .user_name
             .clone()
             .unwrap_or_else(|| ctx.default_user.clone()),
-        wallet: facts
-            .wallet
-            .unwrap_or_else(|| default_wallet(&m.rewards_address, &m.donate_address)),
+        wallet: facts.wallet.unwrap_or_else(|| m.default_wallet()),
         network: facts
             .network
             .unwrap_or_else(|| "evm-arbitrum-one".to_string()),
@@ -355,7 +228,7 @@ mod tests {
             &n,
             &Default::default(),
         ));
-        let f = parse_launch_args(&args[1..]);
+        let f = wnm_core::profile::parse_launch_args(&args[1..]);
         assert_eq!(f.port, Some(n.port));
         assert_eq!(f.network.as_deref(), Some("evm-arbitrum-one"));
         assert_eq!(f.log_dir.as_deref(), Some(n.log_dir.as_str()));

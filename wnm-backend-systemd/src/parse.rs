@@ -1,11 +1,14 @@
 //! Reading existing `antnode*.service` units (pure) into `Node`s: units written by anm, by the
-//! Python wnm (user or system location) and by antctl, whatever the argument order or extra flags.
+//! Python wnm (user or system location) and by antctl, whatever the argument order or extra flags
+//! (`ExecStart=` read by `wnm_core::profile::parse_launch_args`; a value its flag cannot take is
+//! refused rather than guessed).
 //!
 //! The manager recorded is the one that really drives the unit (the Python wnm got this wrong):
 //! antctl units (`--rpc`, unpadded `antnodeN` names, an `[Install]` section) are `antctl+sudo`
 //! (`antctl+user` in a user location); other units are `systemd+sudo` in a system location and
 //! `systemd+user` in `~/.config/systemd/user`.
 use crate::execline::{split_env_assignments, split_exec_line};
+use wnm_core::profile::{LaunchFacts, parse_launch_args};
 use wnm_core::{
     Error, ManagerMode, Node, NodeStatus, ProcessManager, Result, UnixTime, parse_service_name,
     service_name,
@@ -127,137 +130,8 @@ pub struct ParsedUnit {
     pub style: UnitStyle,
 }
 
-/// The command-line facts of an antnode (0.4.x or the 2026 line) `ExecStart=`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NodeArgs {
-    /// argv[0].
-    pub binary: String,
-    /// `--root-dir`.
-    pub root_dir: Option<String>,
-    /// `--port`.
-    pub port: Option<u16>,
-    /// `--metrics-server-port` (0.4) or `--metrics-port` (2026).
-    pub metrics_port: Option<u16>,
-    /// Port of `--rpc IP:PORT` (antctl).
-    pub rpc_port: Option<u16>,
-    /// `--log-output-dest` (0.4) or `--log-dir` (2026).
-    pub log_dir: Option<String>,
-    /// `--rewards-address`.
-    pub wallet: Option<String>,
-    /// The network subcommand (`evm-arbitrum-one`), or the 2026 `--evm-network` mapped to it.
-    pub network: Option<String>,
-    /// `--ip`.
-    pub ip: Option<String>,
-    /// The 2026 line's flags were seen (`--evm-network`, `--log-dir`, binary `ant-node`).
-    pub new_line: bool,
-}
-
-/// Flags that never take a value.
-const BOOL_FLAGS: &[&str] = &[
-    "--no-upnp",
-    "--enable-metrics-server",
-    "--relay",
-    "--first",
-    "--local",
-    "--ignore-cache",
-    "--stop-on-upgrade",
-    "--home-network",
-    "--write-older-cache-files",
-    "--ipv4-only",
-    "--disable-webrtc-direct",
-    "--enable-logging",
-    "--alpha",
-];
-
-/// Parse the words of an `ExecStart=` (program first).
-pub fn parse_node_args(argv: &[String]) -> Result<NodeArgs> {
-    let binary = argv
-        .first()
-        .cloned()
-        .ok_or_else(|| Error::invalid_config("ExecStart= is empty"))?;
-    let mut a = NodeArgs {
-        new_line: binary.rsplit('/').next() == Some("ant-node"),
-        binary,
-        ..NodeArgs::default()
-    };
-    let mut i = 1;
-    while i < argv.len() {
-        let w = argv[i].as_str();
-        i += 1;
-        if w.starts_with("--") {
-            let (flag, inline) = match w.split_once('=') {
-                Some((f, v)) => (f, Some(v.to_string())),
-                None => (w, None),
-            };
-            if BOOL_FLAGS.contains(&flag) {
-                continue;
-            }
-            let value = match inline {
-                Some(v) => v,
-                None => match argv.get(i) {
-                    // an unknown flag followed by the subcommand or another flag has no value
-                    Some(next) if !next.starts_with('-') && !next.starts_with("evm-") => {
-                        i += 1;
-                        next.clone()
-                    }
-                    _ => continue,
-                },
-            };
-            let port = |what: &str| -> Result<u16> {
-                value.parse().map_err(|_| {
-                    Error::invalid_config(format!("{what} {value:?} is not a port number"))
-                })
-            };
-            match flag {
-                "--root-dir" => a.root_dir = Some(value.clone()),
-                "--port" => a.port = Some(port("--port")?),
-                "--metrics-server-port" => a.metrics_port = Some(port(flag)?),
-                "--metrics-port" => {
-                    a.metrics_port = Some(port(flag)?);
-                    a.new_line = true;
-                }
-                "--rpc" => {
-                    let p = value.rsplit(':').next().unwrap_or_default();
-                    a.rpc_port = Some(p.parse().map_err(|_| {
-                        Error::invalid_config(format!("--rpc {value:?} is not IP:PORT"))
-                    })?);
-                }
-                "--log-output-dest" => a.log_dir = Some(value.clone()),
-                "--log-dir" => {
-                    a.log_dir = Some(value.clone());
-                    a.new_line = true;
-                }
-                "--rewards-address" => a.wallet = Some(value.clone()),
-                "--ip" => a.ip = Some(value.clone()),
-                "--evm-network" => {
-                    a.new_line = true;
-                    a.network = Some(match value.as_str() {
-                        "arbitrum-one" => "evm-arbitrum-one".into(),
-                        "arbitrum-sepolia" => "evm-arbitrum-sepolia-test".into(),
-                        other => other.to_string(),
-                    });
-                }
-                _ => {}
-            }
-        } else if w.starts_with('-') {
-            // short flags (`-p 1234`) of the 2026 line
-            if w == "-p"
-                && let Some(v) = argv.get(i)
-            {
-                a.port = v.parse().ok();
-                i += 1;
-            }
-        } else {
-            // The first positional word is the network subcommand; what follows belongs to it.
-            a.network = Some(w.to_string());
-            break;
-        }
-    }
-    Ok(a)
-}
-
 /// The style a unit's name and contents show.
-pub fn unit_style(name: &str, id: u32, unit: &UnitFile, args: &NodeArgs) -> UnitStyle {
+pub fn unit_style(name: &str, id: u32, unit: &UnitFile, args: &LaunchFacts) -> UnitStyle {
     if args.rpc_port.is_some() || unit.has_section("Install") || name != service_name(id) {
         UnitStyle::Antctl
     } else {
@@ -276,8 +150,14 @@ pub fn parse_node_unit(file_name: &str, text: &str, ctx: &ParseContext) -> Resul
         .ok_or_else(|| Error::invalid_config(format!("{file_name}: no ExecStart= line")))?;
     let argv = split_exec_line(exec)
         .map_err(|e| Error::invalid_config(format!("{file_name}: ExecStart=: {}", e.message())))?;
-    let args = parse_node_args(&argv)
-        .map_err(|e| Error::invalid_config(format!("{file_name}: {}", e.message())))?;
+    let (binary, words) = argv
+        .split_first()
+        .ok_or_else(|| Error::invalid_config(format!("{file_name}: ExecStart= is empty")))?;
+    let args = parse_launch_args(words);
+    // A unit is read to be driven: a value that cannot be what its flag takes is not guessed.
+    if let Some(bad) = args.invalid.first() {
+        return Err(Error::invalid_config(format!("{file_name}: {bad}")));
+    }
     let style = unit_style(name, id, &unit, &args);
     let root_dir = args.root_dir.clone().ok_or_else(|| {
         Error::invalid_config(format!("{file_name}: ExecStart= has no --root-dir"))
@@ -313,7 +193,7 @@ pub fn parse_node_unit(file_name: &str, text: &str, ctx: &ParseContext) -> Resul
         rpc_port: args.rpc_port.unwrap_or(0),
         root_dir,
         log_dir: args.log_dir.clone().unwrap_or_default(),
-        binary: args.binary.clone(),
+        binary: binary.clone(),
         user: unit
             .value("Service", "User")
             .map(str::to_string)
@@ -326,11 +206,7 @@ pub fn parse_node_unit(file_name: &str, text: &str, ctx: &ParseContext) -> Resul
         status_changed_at: ctx.now,
         created_at: ctx.now,
         manager: ProcessManager::new(kind, mode)?,
-        line: if args.new_line {
-            "ant-node-2026".into()
-        } else {
-            "antnode-0.4".into()
-        },
+        line: args.line(binary).name().to_string(),
         container_id: None,
         host,
         environment: env.join(" "),
@@ -464,6 +340,12 @@ Restart=always\n#RestartSec=300\n";
         assert_eq!(n.line, "ant-node-2026");
         assert_eq!(n.network, "evm-arbitrum-one");
         assert_eq!(n.log_dir, "/n/l");
+        // the 2026 line's flags tell even when its binary was renamed
+        let renamed = text.replace("/n/ant-node ", "/n/antnode ");
+        let n = parse_node_unit("antnode0004.service", &renamed, &ctx(UnitLocation::User))
+            .unwrap()
+            .node;
+        assert_eq!(n.line, "ant-node-2026");
     }
 
     #[test]
@@ -489,6 +371,13 @@ Restart=always\n#RestartSec=300\n";
         )
         .unwrap_err();
         assert!(e.message().contains("99999"), "{e}");
+        let e = parse_node_unit(
+            "antnode0001.service",
+            "[Service]\nExecStart=/x --root-dir /r --port 1 --rpc nowhere\n",
+            &ctx(UnitLocation::System),
+        )
+        .unwrap_err();
+        assert!(e.message().contains("\"nowhere\" is not IP:PORT"), "{e}");
         assert!(parse_node_unit("foo.service", ANM_UNIT, &ctx(UnitLocation::System)).is_err());
     }
 

@@ -1,6 +1,7 @@
 //! `Machine`: every persisted setting of the Python wnm (spec §2) with its default, plus the
 //! few settings wnm added (survey concurrency and timeout). One row per colony.
 use crate::manager::ProcessManager;
+use crate::wallet::{EvmAddress, WalletList};
 use serde::{Deserialize, Serialize};
 
 /// The persisted settings and state of one colony host.
@@ -193,6 +194,21 @@ impl Machine {
     pub fn rpc_port(&self, id: u32) -> u32 {
         self.rpc_port_start * 1000 + id
     }
+
+    /// The address a node found without `--rewards-address` is given: the main (first) entry of
+    /// `rewards_address`, `donate` resolved with `donate_address` (else the default one); empty
+    /// when the list does not parse.
+    pub fn default_wallet(&self) -> String {
+        let Ok(list) = self.rewards_address.parse::<WalletList>() else {
+            return String::new();
+        };
+        let donate: EvmAddress = self.donate_address.parse().unwrap_or_else(|_| {
+            crate::wallet::DEFAULT_DONATE_ADDRESS
+                .parse()
+                .expect("the built-in address is valid")
+        });
+        list.main().resolve(&donate).to_string()
+    }
 }
 
 impl Default for Machine {
@@ -219,6 +235,41 @@ mod tests {
         assert_eq!(m.node_port(1), 55001);
         assert_eq!(m.metrics_port(42), 13042);
         assert_eq!(m.rpc_port(7), 30007);
+    }
+
+    #[test]
+    fn wallet_defaults_to_the_main_entry() {
+        let with = |rewards: &str, donate: &str| Machine {
+            rewards_address: rewards.into(),
+            donate_address: donate.into(),
+            ..Machine::default()
+        };
+        assert_eq!(
+            with(
+                "0x5c69a31F0c03ffc64aC203F6B67Cf9cC7ca93A93,faucet:1",
+                "0x00455d78f850b0358E8cea5be24d415E01E107CF"
+            )
+            .default_wallet(),
+            "0x5c69a31F0c03ffc64aC203F6B67Cf9cC7ca93A93"
+        );
+        assert_eq!(
+            with("faucet", "").default_wallet(),
+            crate::wallet::FAUCET_ADDRESS
+        );
+        assert_eq!(
+            with(
+                "donate:3,faucet",
+                "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+            )
+            .default_wallet(),
+            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+        );
+        assert_eq!(
+            with("donate", "bad").default_wallet(),
+            crate::wallet::DEFAULT_DONATE_ADDRESS
+        );
+        assert_eq!(with("", "").default_wallet(), "");
+        assert_eq!(with("0xbad", "").default_wallet(), "");
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! Node-line profiles: how a node binary is launched, versioned and health-checked, as data per
-//! line (antnode 0.4.x today, the 2026 `ant-node` line next), not constants spread through backends.
+//! line (antnode 0.4.x today, the 2026 `ant-node` line next), not constants spread through backends;
+//! which line a binary is, and reading a command line back ([`facts`]).
 use crate::machine::Machine;
 use crate::node::Node;
 use crate::version::Version;
 use std::sync::Arc;
+
+pub mod facts;
+pub use facts::{LaunchFacts, network_from_flag, parse_launch_args};
 
 /// How a manager learns a node's health.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,6 +178,22 @@ pub fn line_by_name(name: &str) -> Option<Arc<dyn NodeLine>> {
     }
 }
 
+/// Every node line wnm knows, the default (antnode 0.4) first.
+pub fn known_lines() -> Vec<Arc<dyn NodeLine>> {
+    vec![Arc::new(Antnode04), Arc::new(AntNode2026)]
+}
+
+/// The line whose binary `binary` (a path or a file name) is, by its file name against each
+/// line's [`NodeLine::binary_name`] (`.../ant-node` is the 2026 line); any other name is the
+/// default line, antnode 0.4 (nodes were renamed `antnode` copies before there was a choice).
+pub fn line_for_binary(binary: &str) -> Arc<dyn NodeLine> {
+    let file = binary.rsplit('/').next().unwrap_or(binary);
+    known_lines()
+        .into_iter()
+        .find(|l| l.binary_name() == file)
+        .unwrap_or_else(|| Arc::new(Antnode04))
+}
+
 /// Split `start_args` into arguments: whitespace separated, no shell quoting or expansion.
 pub fn split_start_args(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_string).collect()
@@ -253,7 +273,7 @@ mod tests {
     use crate::metrics::NodeMetrics;
     use crate::status::NodeStatus;
 
-    fn node() -> Node {
+    pub(crate) fn node() -> Node {
         Node {
             id: 1,
             service_name: "antnode0001".into(),
@@ -318,6 +338,23 @@ mod tests {
         assert!(!a.contains(&"evm-arbitrum-one".to_string()));
         assert!(a.windows(2).any(|w| w == ["--evm-network", "arbitrum-one"]));
         assert_eq!(AntNode2026.health(), HealthCheck::ProcessOnly);
+    }
+
+    #[test]
+    fn lines_by_binary_name() {
+        for (binary, line) in [
+            ("/n/antnode0001/antnode", "antnode-0.4"),
+            ("/n/antnode0001/ant-node", "ant-node-2026"),
+            ("ant-node", "ant-node-2026"),
+            ("/n/antnode0001/antnode-0.4.11", "antnode-0.4"),
+            ("", "antnode-0.4"),
+        ] {
+            assert_eq!(line_for_binary(binary).name(), line, "{binary}");
+        }
+        for l in known_lines() {
+            assert_eq!(line_by_name(l.name()).unwrap().name(), l.name());
+            assert_eq!(line_for_binary(l.binary_name()).name(), l.name());
+        }
     }
 
     #[test]
