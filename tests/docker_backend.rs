@@ -460,6 +460,17 @@ impl Drop for Supervisor {
     }
 }
 
+/// How often the main thread of `pid` went to sleep (its voluntary context switches): the
+/// supervisor's loop runs there, so this counts its wake-ups.
+fn sleeps(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("voluntary_ctxt_switches in /proc/PID/status")
+}
+
 fn state(control_dir: &Path, id: u32) -> Option<control::NodeState> {
     control::read_state(&control::state_path(
         control_dir,
@@ -487,11 +498,13 @@ fn supervisor_follows_its_control_dir() {
     };
     write(1, Want::Running, 1, &emu);
     write(2, Want::Stopped, 1, &emu);
+    let log = d.path().join("supervisor.log");
     let mut sup = Supervisor(
         Command::new(workspace_bin("wnm"))
             .args(["pod", "--control"])
             .arg(&ctl)
             .args(["--grace-secs", "2"])
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap(),
     );
@@ -521,7 +534,9 @@ fn supervisor_follows_its_control_dir() {
     // "signal 9" when the supervisor reaped it, "exited" when the runner's reaper did.
     let how = state(&ctl, 2).unwrap().last_exit.unwrap();
     assert!(how == "signal 9" || how == "exited", "{how}");
-    // A binary that cannot start is reported, not retried in a tight loop.
+    // A binary that cannot start is reported and retried after a growing backoff (1 s, 2 s,
+    // ...), not in a tight loop: over 3 s the supervisor tries at most 3 times, and its main
+    // thread sleeps in between (a 20 ms poll would wake it some 150 times).
     write(1, Want::Running, 3, Path::new("/nonexistent/antnode"));
     assert!(wait_for(T, || state(&ctl, 1)
         .is_some_and(|s| s.state == RunState::Failed && s.seq == 3)));
@@ -532,6 +547,25 @@ fn supervisor_follows_its_control_dir() {
             .unwrap()
             .contains("/nonexistent/antnode")
     );
+    let tries = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .matches("antnode0001 could not start")
+            .count()
+    };
+    let (wakes0, tries0) = (sleeps(sup.0.id()), tries());
+    std::thread::sleep(Duration::from_secs(3));
+    let (wakes, tries) = (sleeps(sup.0.id()) - wakes0, tries() - tries0);
+    let said = std::fs::read_to_string(&log).unwrap_or_default();
+    eprintln!(
+        "[timing] a node that cannot start: {tries} tries, {wakes} supervisor wake-ups in 3 s"
+    );
+    assert!((1..=3).contains(&tries), "{tries} tries in 3 s:\n{said}");
+    assert!(
+        wakes < 40,
+        "the supervisor woke {wakes} times in 3 s:\n{said}"
+    );
+    assert_eq!(state(&ctl, 1).unwrap().state, RunState::Failed);
     // Deleting the desired file stops the node and drops its state file.
     control::remove_file(&control::desired_path(&ctl, "antnode0001")).unwrap();
     assert!(wait_for(T, || state(&ctl, 1).is_none()));

@@ -7,9 +7,11 @@
 //! every zombie (it is PID 1), and writes `antnodeNNNN.state` after every change. The control
 //! dir is watched with inotify, which wakes the supervisor (where inotify is missing, the dir's
 //! modification time is looked at every 20 ms); the files are read when one changed (and every
-//! 30 s anyway). While something is pending (a spawn, a SIGKILL deadline, a backoff) it looks
-//! every 20 ms; an idle pod wakes every 10 s. On SIGTERM or SIGINT (`docker stop`, `docker restart`) it stops every node and
-//! exits 0; when the pod starts again it brings back every node wanted running by itself.
+//! 30 s anyway). Otherwise it sleeps until the earliest deadline a node has (the end of a crash
+//! backoff, the SIGKILL after a grace), at most 10 s: a node that keeps failing wakes it once per
+//! retry, not every tick. On SIGTERM or SIGINT (`docker stop`, `docker restart`) it stops every
+//! node, looking every 20 ms until all are gone, and exits 0; when the pod starts again it
+//! brings back every node wanted running by itself.
 //!
 //! Processes are spawned through wnm-runner's `SystemRunner` like everywhere else in wnm.
 pub mod slot;
@@ -34,7 +36,7 @@ pub struct PodOptions {
     pub control: PathBuf,
     /// SIGTERM to SIGKILL grace per node.
     pub grace: Duration,
-    /// How often the control dir is looked at.
+    /// How often it looks while shutting down, and at the control dir without inotify.
     pub tick: Duration,
     /// Files are read at least this often even when the dir looks unchanged.
     pub rescan: Duration,
@@ -51,6 +53,9 @@ impl PodOptions {
         }
     }
 }
+
+/// The longest sleep: the safety-net looks (liveness, rescan) happen at least this often.
+const IDLE: Duration = Duration::from_secs(10);
 
 fn epoch_now() -> i64 {
     SystemTime::now()
@@ -256,17 +261,12 @@ impl Supervisor {
         }
     }
 
-    /// Some slot waits for a timer or an action (a spawn, a SIGKILL deadline, a backoff).
-    fn pending(&self) -> bool {
-        self.slots.values().any(|s| {
-            matches!(s.proc, slot::Proc::Stopping { .. })
-                || s.retry_at.is_some()
-                || s.desired.is_none()
-                || (s.pid().is_none()
-                    && s.desired
-                        .as_ref()
-                        .is_some_and(|d| d.want == crate::control::Want::Running))
-        })
+    /// The earliest time a slot needs the supervisor by itself (see [`Slot::wake_at`]).
+    fn next_wake(&self, now: Instant, shutting_down: bool) -> Option<Instant> {
+        self.slots
+            .values()
+            .filter_map(|s| s.wake_at(now, self.opts.grace, shutting_down))
+            .min()
     }
 
     fn all_down(&self) -> bool {
@@ -310,7 +310,9 @@ async fn supervise(opts: PodOptions) -> Result<(), String> {
     let mut shutting_down = false;
     let mut child_exited = true;
     loop {
-        let mut changed = shutting_down || sup.pending();
+        let now = Instant::now();
+        let mut changed =
+            shutting_down || sup.next_wake(now, shutting_down).is_some_and(|t| t <= now);
         let touched = watch.changed(&sup.opts.control);
         if !shutting_down && (touched || last_scan.is_none_or(|t| t.elapsed() >= rescan_every)) {
             last_scan = Some(Instant::now());
@@ -320,7 +322,7 @@ async fn supervise(opts: PodOptions) -> Result<(), String> {
         let exits = reap();
         // Node exits arrive as SIGCHLD (they are our children); the look at every pid is a
         // safety net.
-        if child_exited || !exits.is_empty() || last_liveness.elapsed() >= Duration::from_secs(10) {
+        if child_exited || !exits.is_empty() || last_liveness.elapsed() >= IDLE {
             sup.check_exits(&exits);
             last_liveness = Instant::now();
             child_exited = false;
@@ -335,11 +337,13 @@ async fn supervise(opts: PodOptions) -> Result<(), String> {
             say("every node stopped; exiting");
             return Ok(());
         }
-        // Idle (nothing pending, changes announced by inotify and SIGCHLD): sleep long.
-        let nap = if sup.pending() || shutting_down || !watch.precise() {
+        // Changes are announced by inotify and SIGCHLD: sleep until the next deadline.
+        let nap = if shutting_down || !watch.precise() {
             tick
         } else {
-            Duration::from_secs(10)
+            let now = Instant::now();
+            sup.next_wake(now, false)
+                .map_or(IDLE, |t| t.saturating_duration_since(now).min(IDLE))
         };
         tokio::select! {
             _ = tokio::time::sleep(nap) => {}

@@ -123,6 +123,28 @@ impl Slot {
         }
     }
 
+    /// When this slot next needs the supervisor without anything else happening: a spawn once
+    /// its backoff ends (`now` when it is due), SIGKILL once the grace after SIGTERM ends.
+    /// `None`: only a change (a desired file, a process exit, SIGTERM) can give it work.
+    pub fn wake_at(&self, now: Instant, grace: Duration, shutting_down: bool) -> Option<Instant> {
+        match self.proc {
+            Proc::Down if self.wants_running() && !shutting_down => {
+                Some(self.retry_at.unwrap_or(now))
+            }
+            Proc::Down if self.desired.is_none() => Some(now),
+            Proc::Down => None,
+            Proc::Up { .. } if !self.wants_running() || shutting_down => Some(now),
+            Proc::Up { .. } => None,
+            Proc::Stopping {
+                term_at,
+                killed: false,
+                ..
+            } => Some(term_at + grace),
+            // Killed: its exit comes as SIGCHLD.
+            Proc::Stopping { .. } => None,
+        }
+    }
+
     /// The spawn went through.
     pub fn spawned(&mut self, pid: u32, now: Instant) {
         self.proc = Proc::Up { pid, started: now };
@@ -353,6 +375,45 @@ mod tests {
         // Stopped by the shutdown: not a crash, and wanted again when the pod comes back.
         assert_eq!(s.crashes, 0);
         assert!(s.wants_running());
+    }
+
+    #[test]
+    fn wake_times_follow_backoffs_and_grace_and_agree_with_decide() {
+        let t0 = Instant::now();
+        let mut s = Slot::new(desired(1, Want::Running), 0);
+        // Due now: decide spawns.
+        assert_eq!(s.wake_at(t0, G, false), Some(t0));
+        assert!(s.decide(t0, G, false).is_some());
+        s.spawn_failed("no such file".into(), t0);
+        // A failing node sleeps until its retry, and decide has nothing to do before it.
+        let retry = t0 + backoff(1);
+        assert_eq!(s.wake_at(t0, G, false), Some(retry));
+        assert_eq!(s.decide(retry - Duration::from_millis(1), G, false), None);
+        assert!(s.decide(retry, G, false).is_some());
+        s.spawned(5, retry);
+        assert_eq!(s.wake_at(retry, G, false), None);
+        // A crash: the next wake is after the (longer) backoff.
+        s.exited(Some("exit code 1".into()), retry);
+        assert_eq!(s.wake_at(retry, G, false), Some(retry + backoff(2)));
+        // Shutting down, a node that is down needs nothing; one that runs is stopped now.
+        assert_eq!(s.wake_at(retry, G, true), None);
+        s.spawned(6, retry);
+        assert_eq!(s.wake_at(retry, G, true), Some(retry));
+        // Stopping: SIGKILL is due after the grace; once killed only its exit matters.
+        s.set_desired(Some(desired(2, Want::Stopped)));
+        assert_eq!(s.wake_at(retry, G, false), Some(retry));
+        s.termed(t0);
+        assert_eq!(s.wake_at(t0, G, false), Some(t0 + G));
+        assert_eq!(s.decide(t0 + G - Duration::from_millis(1), G, false), None);
+        s.killed();
+        assert_eq!(s.wake_at(t0 + G, G, false), None);
+        s.exited(None, t0 + G);
+        // Stopped as asked: idle, whatever the old backoff.
+        assert_eq!(s.wake_at(t0 + G, G, false), None);
+        // Its desired file gone: forgotten at once.
+        s.set_desired(None);
+        assert_eq!(s.wake_at(t0, G, false), Some(t0));
+        assert_eq!(s.decide(t0, G, false), Some(Act::Forget));
     }
 
     #[test]
