@@ -204,28 +204,28 @@ impl Colony {
             .collect()
     }
 
-    /// Pids of processes whose command line mentions this colony's directory.
-    pub fn processes(&self) -> Vec<(u32, String)> {
+    /// Processes (pid, argument vector) whose command line mentions this colony's directory:
+    /// its nodes, not the wnm runs themselves (nor this test), zombies left out.
+    pub fn processes(&self) -> Vec<(u32, Vec<String>)> {
         let marker = self.dir.path().to_string_lossy().into_owned();
         let mut out = Vec::new();
         for e in std::fs::read_dir("/proc").unwrap().flatten() {
             let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
                 continue;
             };
-            let Ok(raw) = std::fs::read(e.path().join("cmdline")) else {
+            let Some(argv) = wnm_runner::proc::cmdline(pid) else {
                 continue;
             };
-            let cmd = String::from_utf8_lossy(&raw).replace('\0', " ");
-            let state = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-            let zombie = state
-                .rsplit_once(')')
-                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'));
-            if cmd.contains(&marker)
+            let is_wnm = argv
+                .iter()
+                .any(|a| Path::new(a).file_name().is_some_and(|f| f == "wnm"));
+            let zombie = wnm_runner::proc::stat(pid).is_none_or(|s| s.is_zombie());
+            if argv.iter().any(|a| a.contains(&marker))
                 && !zombie
-                && !cmd.contains("wnm ")
+                && !is_wnm
                 && pid != std::process::id()
             {
-                out.push((pid, cmd));
+                out.push((pid, argv));
             }
         }
         out
@@ -234,17 +234,9 @@ impl Colony {
     /// Root dirs of running node processes (`--root-dir` of each).
     pub fn running_roots(&self) -> Vec<String> {
         let mut v: Vec<String> = self
-            .processes()
-            .iter()
-            .filter_map(|(_, cmd)| {
-                let mut it = cmd.split_whitespace();
-                while let Some(a) = it.next() {
-                    if a == "--root-dir" {
-                        return it.next().map(str::to_string);
-                    }
-                }
-                None
-            })
+            .node_processes()
+            .into_iter()
+            .map(|(_, root)| root)
             .collect();
         v.sort();
         v
@@ -384,18 +376,14 @@ impl Colony {
         v
     }
 
-    /// Node processes as `(pid, root dir)`.
+    /// Node processes as `(pid, root dir)`: the argument after `--root-dir` (a dir with a blank
+    /// in its name is one argument).
     pub fn node_processes(&self) -> Vec<(u32, String)> {
         self.processes()
             .into_iter()
-            .filter_map(|(pid, cmd)| {
-                let mut it = cmd.split_whitespace();
-                while let Some(a) = it.next() {
-                    if a == "--root-dir" {
-                        return it.next().map(|r| (pid, r.to_string()));
-                    }
-                }
-                None
+            .filter_map(|(pid, argv)| {
+                let at = argv.iter().position(|a| a == "--root-dir")?;
+                Some((pid, argv.get(at + 1)?.clone()))
             })
             .collect()
     }
@@ -496,18 +484,6 @@ pub fn exists(p: &str) -> bool {
     Path::new(p).exists()
 }
 
-/// `/proc/PID/cmdline` as arguments (empty when the process is gone).
-pub fn cmdline(pid: u32) -> Vec<String> {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|raw| {
-            raw.split(|b| *b == 0)
-                .filter(|a| !a.is_empty())
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The colony's node history (newest first), read with wnm's own store.
 pub fn history(c: &Colony) -> Vec<wnm_store::HistoryEntry> {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -557,4 +533,29 @@ pub fn assert_history_sentences(c: &Colony) -> Vec<wnm_store::HistoryEntry> {
         );
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_root_dir_with_a_blank_is_one_argument() {
+        let c = Colony::new("0.4.11");
+        let root = c.dir.path().join("nodes/node with blanks");
+        let root = root.to_str().unwrap().to_string();
+        // a stand-in node: a shell that sleeps (`; true` keeps it from exec'ing sleep)
+        let mut child = Command::new("sh")
+            .args(["-c", "sleep 60; true", "sh", "--root-dir", &root])
+            .spawn()
+            .unwrap();
+        let found = wait_for(Duration::from_secs(10), || {
+            c.node_processes().contains(&(child.id(), root.clone()))
+        });
+        let procs = c.node_processes();
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(found, "{procs:?}");
+        assert_eq!(c.running_roots(), Vec::<String>::new(), "gone once killed");
+    }
 }

@@ -1,4 +1,5 @@
-//! Reading `/proc/PID/*` on Linux: process state (zombies), session and group ids, command line, executable.
+//! Reading `/proc/PID/*` on Linux: process state (zombies), session and group ids, CPU times and
+//! start time, command line, executable. The one parser of `/proc/PID/stat` in the workspace.
 //!
 //! Every function returns `None` when the process does not exist or `/proc` is not there (macOS):
 //! callers treat that as "unknown", never as a failure.
@@ -17,12 +18,25 @@ pub struct ProcStat {
     pub pgrp: u32,
     /// Session id (field 6).
     pub session: u32,
+    /// User-mode CPU time, clock ticks (field 14).
+    pub utime: u64,
+    /// Kernel-mode CPU time, clock ticks (field 15).
+    pub stime: u64,
+    /// When the process started, clock ticks after the boot (field 22).
+    pub starttime: u64,
 }
 
 impl ProcStat {
     /// The process has exited and waits to be reaped (`Z`) or is being torn down (`X`, `x`).
     pub fn is_zombie(&self) -> bool {
         matches!(self.state, 'Z' | 'X' | 'x')
+    }
+
+    /// CPU time used (user + system), given the clock ticks per second.
+    pub fn cpu_time(&self, ticks_per_second: u64) -> std::time::Duration {
+        std::time::Duration::from_nanos(
+            (self.utime + self.stime).saturating_mul(1_000_000_000) / ticks_per_second.max(1),
+        )
     }
 }
 
@@ -32,17 +46,19 @@ pub fn parse_stat(text: &str) -> Option<ProcStat> {
     let open = text.find('(')?;
     let close = text.rfind(')')?;
     let pid = text[..open].trim().parse().ok()?;
-    let mut rest = text.get(close + 1..)?.split_whitespace();
-    let state = rest.next()?.chars().next()?;
-    let ppid = rest.next()?.parse().ok()?;
-    let pgrp = rest.next()?.parse().ok()?;
-    let session = rest.next()?.parse().ok()?;
+    // `rest[0]` is field 3 (state).
+    let rest: Vec<&str> = text.get(close + 1..)?.split_whitespace().collect();
+    let field = |n: usize| rest.get(n - 3).copied();
+    let number = |n: usize| field(n)?.parse::<u64>().ok();
     Some(ProcStat {
         pid,
-        state,
-        ppid,
-        pgrp,
-        session,
+        state: field(3)?.chars().next()?,
+        ppid: field(4)?.parse().ok()?,
+        pgrp: field(5)?.parse().ok()?,
+        session: field(6)?.parse().ok()?,
+        utime: number(14)?,
+        stime: number(15)?,
+        starttime: number(22)?,
     })
 }
 
@@ -81,7 +97,10 @@ mod tests {
 
     #[test]
     fn stat_with_awkward_command_name() {
-        let s = parse_stat("4242 (my (odd) prog) Z 1 4242 4200 0 -1 4194560 0 0").unwrap();
+        let s = parse_stat(
+            "4242 (my (odd) prog) Z 1 4242 4200 0 -1 4194560 0 0 0 0 31 7 0 0 20 0 1 0 9876 0 0",
+        )
+        .unwrap();
         assert_eq!(
             s,
             ProcStat {
@@ -89,12 +108,28 @@ mod tests {
                 state: 'Z',
                 ppid: 1,
                 pgrp: 4242,
-                session: 4200
+                session: 4200,
+                utime: 31,
+                stime: 7,
+                starttime: 9876,
             }
         );
         assert!(s.is_zombie());
+        assert_eq!(s.cpu_time(100), std::time::Duration::from_millis(380));
         assert!(parse_stat("garbage").is_none());
         assert!(parse_stat("12 (x) S").is_none());
+        // cut short before the start time (field 22)
+        assert!(parse_stat("12 (x) S 1 12 12 0 -1 0 0 0 0 0 3 5 0 0 20 0 1 0").is_none());
+    }
+
+    #[test]
+    fn starttime_is_field_22_after_the_command_name() {
+        let systemd = "1 (systemd) S 0 1 1 0 -1 4194560 51 4 0 0 3 5 0 0 20 0 1 0 12345 22282240 2862 18446744073709551615 1 1 0 0 0 0 671173123 4096 1260 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0";
+        let s = parse_stat(systemd).unwrap();
+        assert_eq!((s.utime, s.stime, s.starttime), (3, 5, 12345));
+        let odd = "7 (a) b (c)) S 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 500 0 0 0";
+        assert_eq!(parse_stat(odd).unwrap().starttime, 500);
+        assert!(parse_stat("1 (x) S 0").is_none());
     }
 
     #[test]
@@ -103,6 +138,7 @@ mod tests {
         let s = stat(me).expect("/proc/self/stat");
         assert_eq!(s.pid, me);
         assert!(!s.is_zombie());
+        assert!(s.starttime > 0, "started after the boot");
         assert!(!cmdline(me).unwrap().is_empty());
     }
 

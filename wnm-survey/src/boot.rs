@@ -11,9 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// `kernel_btime` (epoch seconds), or PID 1's start when that is later.
 pub fn effective_boot_time(kernel_btime: i64) -> i64 {
     let hz = rustix::param::clock_ticks_per_second();
-    let ticks = std::fs::read_to_string("/proc/1/stat")
-        .ok()
-        .and_then(|s| start_ticks(&s));
+    let ticks = wnm_runner::proc::stat(1).map(|s| s.starttime);
     let uptime = std::fs::read_to_string("/proc/uptime")
         .ok()
         .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok());
@@ -32,27 +30,9 @@ pub fn process_start(now: f64, uptime: f64, ticks: u64, hz: u64) -> i64 {
     (now - uptime + ticks as f64 / hz.max(1) as f64).ceil() as i64
 }
 
-/// `starttime` (field 22, clock ticks after boot) of a `/proc/PID/stat` line. The command name
-/// may hold blanks and parentheses: fields are counted after the last `)`.
-pub fn start_ticks(stat: &str) -> Option<u64> {
-    let rest = &stat[stat.rfind(')')? + 1..];
-    // `rest` starts with field 3 (state).
-    rest.split_whitespace().nth(22 - 3)?.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn starttime_is_field_22_after_the_command_name() {
-        let systemd = "1 (systemd) S 0 1 1 0 -1 4194560 51 4 0 0 3 5 0 0 20 0 1 0 12345 22282240 2862 18446744073709551615 1 1 0 0 0 0 671173123 4096 1260 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0";
-        assert_eq!(start_ticks(systemd), Some(12345));
-        let odd = "7 (a) b (c)) S 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 500 0 0 0";
-        assert_eq!(start_ticks(odd), Some(500));
-        assert_eq!(start_ticks("garbage"), None);
-        assert_eq!(start_ticks("1 (x) S 0"), None);
-    }
 
     #[test]
     fn process_start_rounds_up() {

@@ -37,16 +37,12 @@ pub fn process_cpu_time() -> Duration {
 
 /// CPU time of process `pid` (`"self"` or a number), from `/proc/<pid>/stat`.
 pub fn proc_cpu_time(pid: &str) -> Option<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the `(comm)`; utime and stime are fields 14 and 15 overall.
-    let after = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    let hz = rustix::param::clock_ticks_per_second().max(1);
-    Some(Duration::from_nanos(
-        (utime + stime).saturating_mul(1_000_000_000) / hz,
-    ))
+    let pid = match pid {
+        "self" => std::process::id(),
+        n => n.parse().ok()?,
+    };
+    let hz = rustix::param::clock_ticks_per_second();
+    Some(wnm_runner::proc::stat(pid)?.cpu_time(hz))
 }
 
 /// Peak resident memory of this process, KiB (`VmHWM` in `/proc/self/status`).
@@ -241,6 +237,9 @@ mod tests {
         assert!(f.wall >= Duration::from_millis(30));
         assert!(f.cpu > Duration::ZERO && f.cpu <= f.wall + Duration::from_millis(20));
         assert!(f.peak_rss_kib > 100);
+        let me = std::process::id().to_string();
+        assert!(proc_cpu_time(&me).is_some_and(|t| t > Duration::ZERO));
+        assert_eq!(proc_cpu_time("not-a-pid"), None);
     }
 
     #[test]
