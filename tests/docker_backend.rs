@@ -377,6 +377,26 @@ fn pods_hold_many_nodes_through_restarts_crashes_upgrades_and_removal() {
     let e = e.unwrap_err();
     assert!(e.message().contains("not one of this colony's pods"), "{e}");
     assert!(!Path::new(&nodes[6].root_dir).exists());
+    // One with this colony's label but no pod number is named with what to do, and nothing
+    // is laid out.
+    let colony_label = format!("wnm.colony={}", cfg.colony);
+    docker(&[
+        "create",
+        "--name",
+        &foreign,
+        "--label",
+        &colony_label,
+        &image,
+        "/bin/sh",
+    ]);
+    let e = rt.block_on(b1.create(&nodes[6], &source));
+    let _ = Command::new("docker").args(["rm", "-f", &foreign]).output();
+    let e = e.unwrap_err();
+    assert!(
+        e.message().contains(&format!("docker rm -f {foreign}")),
+        "{e}"
+    );
+    assert!(!Path::new(&nodes[6].root_dir).exists());
 
     // 10. teardown: no container, no node dir, no control dir.
     let t = Instant::now();

@@ -58,11 +58,6 @@ impl DockerBackend {
         ))
     }
 
-    /// The resolved settings.
-    pub fn config(&self) -> &DockerConfig {
-        &self.cfg
-    }
-
     /// The colony's pods.
     pub fn pods(&self) -> &Pods {
         &self.pods
@@ -118,10 +113,12 @@ impl DockerBackend {
         })
     }
 
-    /// Write `want` for `node` in pod `n`; returns the request's seq.
-    fn request(&self, node: &Node, n: u32, want: Want) -> Result<u64> {
+    /// Write `node`'s desired-state file in pod `n` asking for `want` (`None`: what the file
+    /// asked before, stopped for a new one); returns the request's seq.
+    fn request(&self, node: &Node, n: u32, want: Option<Want>) -> Result<u64> {
         let path = desired_path(&self.cfg.control_dir(n), &node.service_name);
         let previous = read_desired(&path).ok().flatten();
+        let want = want.unwrap_or_else(|| previous.as_ref().map_or(Want::Stopped, |d| d.want));
         let d = self.desired_for(node, want, previous.as_ref())?;
         write_desired(&path, &d)?;
         Ok(d.seq)
@@ -277,7 +274,7 @@ impl Backend for DockerBackend {
             Some(n) => n,
             None => {
                 let loads = self.pods.loads().await?;
-                choose_pod(&loads, self.cfg.max_per_pod, self.cfg.min_pods).number()
+                choose_pod(&loads, self.cfg.max_per_pod, self.cfg.min_pods)
             }
         };
         // The pod first: a missing image or an engine that does not answer changes no file.
@@ -287,10 +284,7 @@ impl Backend for DockerBackend {
         if created.user.is_empty() {
             created.user = self.cfg.user.name.clone();
         }
-        let path = desired_path(&self.cfg.control_dir(n), &node.service_name);
-        let previous = read_desired(&path).ok().flatten();
-        let want = previous.as_ref().map_or(Want::Stopped, |d| d.want);
-        write_desired(&path, &self.desired_for(&created, want, previous.as_ref())?)?;
+        self.request(&created, n, None)?;
         tracing::info!(node = %node.service_name, pod = n, "created");
         Ok(created)
     }
@@ -311,7 +305,7 @@ impl Backend for DockerBackend {
             )));
         }
         self.pod_up(n).await?;
-        let seq = self.request(node, n, Want::Running)?;
+        let seq = self.request(node, n, Some(Want::Running))?;
         self.wait_for(node, n, seq, Want::Running, self.cfg.start_timeout)
             .await?;
         tracing::info!(node = %node.service_name, pod = n, "started");
@@ -323,7 +317,7 @@ impl Backend for DockerBackend {
         let Some(n) = self.pods.pod_of(&node.service_name)? else {
             return Ok(());
         };
-        let seq = self.request(node, n, Want::Stopped)?;
+        let seq = self.request(node, n, Some(Want::Stopped))?;
         let running = self
             .pods
             .container(n, false)

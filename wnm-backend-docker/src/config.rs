@@ -50,13 +50,12 @@ pub struct DockerConfig {
     pub manager: ProcessManager,
     /// The machine row the backend was built with.
     pub machine: Machine,
-    /// wnm's base dir (`~/.local/share/autonomi`, `/var/antctl`).
-    pub base_dir: PathBuf,
     /// Directory holding the node root dirs (`antnodeNNNN`), mounted in every pod.
     pub node_storage: PathBuf,
     /// Directory holding the node log dirs, mounted in every pod.
     pub log_base: PathBuf,
-    /// `<base_dir>/docker`: one control dir per pod (`pod-N`) below it.
+    /// `<base dir>/docker` (`~/.local/share/autonomi/docker`, `/var/antctl/docker`): one
+    /// control dir per pod (`pod-N`) below it.
     pub control_base: PathBuf,
     /// Stable id of this colony (label `wnm.colony`, part of pod names).
     pub colony: String,
@@ -172,7 +171,6 @@ impl DockerConfig {
             machine: m.clone(),
             control_base: ctx.base_dir.join("docker"),
             colony: colony_id(&ctx.base_dir),
-            base_dir: ctx.base_dir.clone(),
             node_storage,
             log_base: default_log_base(mode, &ctx.base_dir, &ctx.root),
             image: m.docker_image.trim().to_string(),

@@ -2,18 +2,17 @@
 //! with older engines), list a colony's pods by label, check the image, create, start, stop and
 //! remove pods, and read a pod's processes (`docker top`, host pids and command lines).
 use crate::error::{docker_error, image_missing, status_code};
-use crate::spec::{LABEL_COLONY, LABEL_CONTROL, LABEL_POD, PodSpec};
+use crate::spec::{LABEL_COLONY, LABEL_POD, PodSpec};
 use bollard::Docker;
 use bollard::models::{
-    ContainerCreateBody, ContainerSummaryStateEnum, HostConfig, Mount, MountType, RestartPolicy,
-    RestartPolicyNameEnum,
+    ContainerCreateBody, ContainerSummary, ContainerSummaryStateEnum, HostConfig, Mount, MountType,
+    RestartPolicy, RestartPolicyNameEnum,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
     StopContainerOptionsBuilder, TopOptionsBuilder,
 };
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::OnceCell;
@@ -28,8 +27,6 @@ pub struct Pod {
     pub name: String,
     /// Pod number (label `wnm.pod`).
     pub number: u32,
-    /// Its control dir (label `wnm.control`).
-    pub control_dir: PathBuf,
     /// Docker's state (`running`, `exited`, `created` ...).
     pub state: String,
     /// Image it runs.
@@ -142,6 +139,44 @@ pub fn parse_top(titles: &[String], rows: &[Vec<String>]) -> Vec<PodProcess> {
         .collect()
 }
 
+/// The pod a listed container is, when it carries `colony`'s label. A container with the
+/// label but no pod number was not made by wnm (or was changed by hand): an error naming it,
+/// since its name may block a pod wnm wants to create.
+pub fn pod_of(colony: &str, c: ContainerSummary) -> Option<Result<Pod>> {
+    let labels = c.labels.unwrap_or_default();
+    if labels.get(LABEL_COLONY).map(String::as_str) != Some(colony) {
+        return None;
+    }
+    let name = c
+        .names
+        .and_then(|n| n.into_iter().next())
+        .map(|n| n.trim_start_matches('/').to_string())
+        .unwrap_or_default();
+    let id = c.id.unwrap_or_default();
+    let number = labels
+        .get(LABEL_POD)
+        .and_then(|n| n.parse::<u32>().ok())
+        .filter(|n| *n > 0);
+    let Some(number) = number else {
+        let what = labels.get(LABEL_POD).map_or_else(
+            || format!("no {LABEL_POD} label"),
+            |v| format!("{LABEL_POD}={v:?}, which is not a pod number"),
+        );
+        let shown = if name.is_empty() { &id } else { &name };
+        return Some(Err(Error::backend(format!(
+            "container {shown} carries this colony's label {LABEL_COLONY}={colony} but {what}; wnm did not make it so: remove it (`docker rm -f {shown}`)"
+        ))));
+    };
+    Some(Ok(Pod {
+        id,
+        name,
+        number,
+        state: state_name(c.state),
+        image: c.image.unwrap_or_default(),
+        created: c.created.unwrap_or(0),
+    }))
+}
+
 impl Engine {
     /// An engine connected on first use.
     pub fn new() -> Self {
@@ -191,27 +226,8 @@ impl Engine {
             .map_err(|e| docker_error("listing this colony's containers", e))?;
         let mut pods: Vec<Pod> = list
             .into_iter()
-            .filter_map(|c| {
-                let labels = c.labels.unwrap_or_default();
-                if labels.get(LABEL_COLONY).map(String::as_str) != Some(colony) {
-                    return None;
-                }
-                let number = labels.get(LABEL_POD)?.parse().ok()?;
-                Some(Pod {
-                    id: c.id.unwrap_or_default(),
-                    name: c
-                        .names
-                        .and_then(|n| n.into_iter().next())
-                        .map(|n| n.trim_start_matches('/').to_string())
-                        .unwrap_or_default(),
-                    number,
-                    control_dir: PathBuf::from(labels.get(LABEL_CONTROL)?),
-                    state: state_name(c.state),
-                    image: c.image.unwrap_or_default(),
-                    created: c.created.unwrap_or(0),
-                })
-            })
-            .collect();
+            .filter_map(|c| pod_of(colony, c))
+            .collect::<Result<_>>()?;
         pods.sort_by_key(|p| p.number);
         Ok(pods)
     }
@@ -350,6 +366,54 @@ mod tests {
         assert_eq!(json["HostConfig"]["Mounts"][0]["Type"], "bind");
         let e = check_mount_sources(&spec).unwrap_err();
         assert!(e.message().contains("does not exist"), "{e}");
+    }
+
+    #[test]
+    fn listed_containers_become_pods_and_a_colony_container_without_a_number_is_named() {
+        let listed = |labels: &[(&str, &str)]| ContainerSummary {
+            id: Some("abc123".into()),
+            names: Some(vec!["/wnm-pod-c0ffee-2".into()]),
+            labels: Some(
+                labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+            state: Some(ContainerSummaryStateEnum::RUNNING),
+            image: Some("img".into()),
+            created: Some(7),
+            ..Default::default()
+        };
+        let p = pod_of(
+            "c0ffee",
+            listed(&[(LABEL_COLONY, "c0ffee"), (LABEL_POD, "2")]),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (p.id.as_str(), p.name.as_str(), p.number, p.created),
+            ("abc123", "wnm-pod-c0ffee-2", 2, 7)
+        );
+        assert!(p.running());
+        // Another colony's pod, or no label at all: not ours.
+        assert!(
+            pod_of(
+                "c0ffee",
+                listed(&[(LABEL_COLONY, "other"), (LABEL_POD, "2")])
+            )
+            .is_none()
+        );
+        assert!(pod_of("c0ffee", listed(&[])).is_none());
+        // Ours, but no usable pod number: an error that names it and says what to do.
+        for bad in [
+            &[(LABEL_COLONY, "c0ffee")][..],
+            &[(LABEL_COLONY, "c0ffee"), (LABEL_POD, "x")][..],
+            &[(LABEL_COLONY, "c0ffee"), (LABEL_POD, "0")][..],
+        ] {
+            let e = pod_of("c0ffee", listed(bad)).unwrap().unwrap_err();
+            assert!(e.message().contains("docker rm -f wnm-pod-c0ffee-2"), "{e}");
+            assert!(e.message().contains(LABEL_POD), "{e}");
+        }
     }
 
     #[test]

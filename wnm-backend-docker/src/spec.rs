@@ -31,45 +31,24 @@ pub struct PodLoad {
     pub nodes: u32,
 }
 
-/// Where a new node goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Placement {
-    /// Into this existing pod.
-    Existing(u32),
-    /// Into a new pod with this number.
-    New(u32),
-}
-
-impl Placement {
-    /// The pod number either way.
-    pub fn number(self) -> u32 {
-        match self {
-            Placement::Existing(n) | Placement::New(n) => n,
-        }
-    }
-}
-
 fn lowest_free(pods: &[PodLoad]) -> u32 {
     (1..)
         .find(|n| !pods.iter().any(|p| p.number == *n))
         .unwrap_or(u32::MAX)
 }
 
-/// Choose a pod for one new node: while fewer than `min_pods` pods exist, a new one (nodes
-/// spread over at least `min_pods` containers); otherwise the emptiest pod with room (ties: the
-/// lowest number), and a new pod when every pod holds `max_per_pod`. New pods take the lowest
-/// free number.
-pub fn choose_pod(pods: &[PodLoad], max_per_pod: u32, min_pods: u32) -> Placement {
+/// The pod for one new node: while fewer than `min_pods` pods exist, a new one (nodes spread
+/// over at least `min_pods` containers); otherwise the emptiest pod with room (ties: the lowest
+/// number), and a new pod when every pod holds `max_per_pod`. New pods take the lowest free
+/// number (a number not among `pods` means a new pod).
+pub fn choose_pod(pods: &[PodLoad], max_per_pod: u32, min_pods: u32) -> u32 {
     if (pods.len() as u64) < u64::from(min_pods) {
-        return Placement::New(lowest_free(pods));
+        return lowest_free(pods);
     }
     pods.iter()
         .filter(|p| p.nodes < max_per_pod.max(1))
         .min_by_key(|p| (p.nodes, p.number))
-        .map_or_else(
-            || Placement::New(lowest_free(pods)),
-            |p| Placement::Existing(p.number),
-        )
+        .map_or_else(|| lowest_free(pods), |p| p.number)
 }
 
 /// Pods to remove after nodes left: empty pods beyond `min_pods` (highest numbers first), and
@@ -110,8 +89,6 @@ pub struct BindMount {
 pub struct PodSpec {
     /// Container name.
     pub name: String,
-    /// Pod number.
-    pub number: u32,
     /// Image.
     pub image: String,
     /// PID 1: the supervisor (`wnm-pod pod --control DIR`).
@@ -127,8 +104,6 @@ pub struct PodSpec {
     /// Seconds docker gives the pod between SIGTERM and SIGKILL (`docker stop`/`restart`):
     /// enough for the supervisor to stop every node with its own grace.
     pub stop_timeout_secs: i64,
-    /// Its control dir on the host (= inside).
-    pub control_dir: PathBuf,
 }
 
 /// The spec of pod `n`: host network (antnode's metrics server binds 127.0.0.1 only, and no
@@ -163,7 +138,6 @@ pub fn pod_spec(cfg: &DockerConfig, n: u32) -> PodSpec {
     let grace = cfg.stop_grace.as_secs().max(1);
     PodSpec {
         name: pod_name(&cfg.colony, n),
-        number: n,
         image: cfg.image.clone(),
         entrypoint: vec![
             SUPERVISOR_IN_POD.to_string(),
@@ -178,7 +152,6 @@ pub fn pod_spec(cfg: &DockerConfig, n: u32) -> PodSpec {
         mounts,
         env: vec![format!("HOME={}", control.join("home").display())],
         stop_timeout_secs: i64::try_from(grace).unwrap_or(i64::MAX).saturating_add(20),
-        control_dir: control,
     }
 }
 
@@ -240,38 +213,28 @@ mod tests {
 
     #[test]
     fn placement_fills_pods_then_opens_new_ones() {
-        assert_eq!(choose_pod(&[], 3, 1), Placement::New(1));
-        assert_eq!(choose_pod(&loads(&[(1, 2)]), 3, 1), Placement::Existing(1));
-        assert_eq!(choose_pod(&loads(&[(1, 3)]), 3, 1), Placement::New(2));
+        assert_eq!(choose_pod(&[], 3, 1), 1);
+        assert_eq!(choose_pod(&loads(&[(1, 2)]), 3, 1), 1);
+        assert_eq!(choose_pod(&loads(&[(1, 3)]), 3, 1), 2);
         // The emptiest pod with room, ties to the lowest number.
-        assert_eq!(
-            choose_pod(&loads(&[(1, 3), (2, 1), (3, 1)]), 3, 1),
-            Placement::Existing(2)
-        );
+        assert_eq!(choose_pod(&loads(&[(1, 3), (2, 1), (3, 1)]), 3, 1), 2);
         // Holes in the numbering are filled first.
-        assert_eq!(
-            choose_pod(&loads(&[(1, 3), (3, 3)]), 3, 1),
-            Placement::New(2)
-        );
+        assert_eq!(choose_pod(&loads(&[(1, 3), (3, 3)]), 3, 1), 2);
         // min_pods spreads the first nodes over that many pods.
-        assert_eq!(choose_pod(&loads(&[(1, 1)]), 200, 2), Placement::New(2));
-        assert_eq!(
-            choose_pod(&loads(&[(1, 1), (2, 0)]), 200, 2),
-            Placement::Existing(2)
-        );
+        assert_eq!(choose_pod(&loads(&[(1, 1)]), 200, 2), 2);
+        assert_eq!(choose_pod(&loads(&[(1, 1), (2, 0)]), 200, 2), 2);
         // A max of 0 (refused by the settings) still places one node per pod.
-        assert_eq!(choose_pod(&loads(&[(1, 0)]), 0, 1), Placement::Existing(1));
+        assert_eq!(choose_pod(&loads(&[(1, 0)]), 0, 1), 1);
         // 7 nodes with 3 per pod span 3 pods.
         let mut pods: Vec<PodLoad> = Vec::new();
         for _ in 0..7 {
-            match choose_pod(&pods, 3, 1) {
-                Placement::New(n) => pods.push(PodLoad {
+            let n = choose_pod(&pods, 3, 1);
+            match pods.iter_mut().find(|p| p.number == n) {
+                Some(p) => p.nodes += 1,
+                None => pods.push(PodLoad {
                     number: n,
                     nodes: 1,
                 }),
-                Placement::Existing(n) => {
-                    pods.iter_mut().find(|p| p.number == n).unwrap().nodes += 1;
-                }
             }
         }
         assert_eq!(pods, loads(&[(1, 3), (2, 3), (3, 1)]));
@@ -298,7 +261,10 @@ mod tests {
         assert_eq!(s.labels[LABEL_COLONY], cfg.colony);
         assert_eq!(s.labels[LABEL_POD], "2");
         assert_eq!(s.labels[LABEL_MANAGER], "docker+user");
-        assert_eq!(s.control_dir, cfg.control_base.join("pod-2"));
+        assert_eq!(
+            s.labels[LABEL_CONTROL],
+            cfg.control_base.join("pod-2").to_string_lossy()
+        );
         assert_eq!(
             s.entrypoint,
             [

@@ -16,7 +16,6 @@ pub fn config() -> (tempfile::TempDir, DockerConfig) {
         log_base: base.join("logs"),
         control_base: base.join("docker"),
         colony: colony_id(&base),
-        base_dir: base,
         image: "wnm-pod-test:latest".into(),
         max_per_pod: 3,
         min_pods: 1,

@@ -44,7 +44,7 @@ struct PodArgs {
     #[arg(long)]
     control: std::path::PathBuf,
     /// Seconds between SIGTERM and SIGKILL when a node is stopped.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = wnm_backend_docker::config::DEFAULT_STOP_GRACE.as_secs())]
     grace_secs: u64,
 }
 
