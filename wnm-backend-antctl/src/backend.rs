@@ -29,6 +29,7 @@ use wnm_core::{
     Machine, ManagerMode, Node, NodeId, ProcessManager, ProcessState, Result, Runner, UnixTime,
     kept_binary_path,
 };
+use wnm_runner::privileged::{Privilege, PrivilegedFs};
 
 /// How long one `antctl status --json` answers status questions.
 pub const CACHE_TTL: Duration = Duration::from_secs(60);
@@ -47,6 +48,7 @@ pub struct AntctlBackend {
     line: String,
     cache: Mutex<Option<(Instant, Arc<StatusReport>)>>,
     next_number: Mutex<Option<u32>>,
+    fs: PrivilegedFs,
 }
 
 impl std::fmt::Debug for AntctlBackend {
@@ -96,12 +98,22 @@ impl AntctlBackend {
         AntctlBackend {
             antctl: Antctl::new(&cfg),
             systemctl: Systemctl::new(&cfg),
-            cfg,
             machine: ctx.machine.clone(),
             runner: ctx.runner.clone(),
             line: ctx.line.name().to_string(),
             cache: Mutex::new(None),
             next_number: Mutex::new(None),
+            fs: PrivilegedFs::new(
+                cfg.root.clone(),
+                if cfg.sudo {
+                    Privilege::Sudo
+                } else {
+                    Privilege::Direct
+                },
+                ctx.runner.clone(),
+            )
+            .naming("antctl+sudo"),
+            cfg,
         }
     }
 
@@ -392,28 +404,25 @@ impl Backend for AntctlBackend {
         self.reload_if_stale(&node.service_name).await
     }
 
-    /// In sudo mode without root the node dir is not wnm's to write: `sudo -n cp -p`.
+    /// In sudo mode without root the node dir is not wnm's to write: the copy is made through
+    /// `sudo -n install`/`mv` (`wnm_runner::privileged`). It is [`kept_binary_path`], the path
+    /// as the node sees it, on disk under the filesystem root.
     async fn keep_binary(&self, node: &Node) -> Result<Option<PathBuf>> {
         if !self.cfg.sudo {
             return Err(Error::unsupported("plain file access keeps the binary"));
         }
-        if !self.on_disk(&node.binary).is_file() {
+        let binary = self.fs.on_disk(&node.binary);
+        if !binary.is_file() {
             return Ok(None);
         }
         let kept = kept_binary_path(node);
-        let cmd = CommandSpec::new(
-            "sudo",
-            [
-                "-n".to_string(),
-                "cp".into(),
-                "-p".into(),
-                node.binary.clone(),
-                kept.to_string_lossy().into_owned(),
-            ],
-        );
-        self.run_checked(&cmd, &format!("keeping {}'s binary", node.service_name))
-            .await?;
-        Ok(Some(self.on_disk(&kept.to_string_lossy())))
+        self.fs.install_executable(&binary, &kept).await?;
+        Ok(Some(kept))
+    }
+
+    fn kept_binary(&self, node: &Node) -> Option<PathBuf> {
+        let kept = kept_binary_path(node);
+        self.fs.exists(&kept).then_some(kept)
     }
 
     async fn discard_kept_binary(&self, node: &Node, kept: &Path) -> Result<()> {
@@ -421,27 +430,15 @@ impl Backend for AntctlBackend {
             return Err(Error::unsupported("plain file access deletes the copy"));
         }
         let mine = kept_binary_path(node);
-        if kept != self.on_disk(&mine.to_string_lossy()) {
+        if kept != mine {
             return Err(Error::invalid_config(format!(
-                "{}: {} is not the copy wnm keeps of its binary; not deleting it",
+                "{}: {} is not the copy wnm keeps of its binary ({}); not deleting it",
                 node.service_name,
-                kept.display()
+                kept.display(),
+                mine.display()
             )));
         }
-        let cmd = CommandSpec::new(
-            "sudo",
-            [
-                "-n".to_string(),
-                "rm".into(),
-                "-f".into(),
-                mine.to_string_lossy().into_owned(),
-            ],
-        );
-        self.run_checked(
-            &cmd,
-            &format!("deleting {}'s kept binary", node.service_name),
-        )
-        .await?;
+        self.fs.remove_file(&mine).await?;
         Ok(())
     }
 

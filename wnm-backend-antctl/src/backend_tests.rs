@@ -486,27 +486,44 @@ fn sudo_mode_keeps_the_old_binary_through_sudo() {
     let rig = Rig::new();
     let n = made_node(1);
     rig.dir(&n.root_dir);
-    std::fs::write(
-        rig.root.path().join(n.binary.trim_start_matches('/')),
-        b"bin",
-    )
-    .unwrap();
+    let on_disk = |p: &Path| rig.root.path().join(p.strip_prefix("/").unwrap());
+    std::fs::write(on_disk(Path::new(&n.binary)), b"bin").unwrap();
     let b = rig.backend("antctl+sudo", false, |_| {});
     let kept = block_on(b.keep_binary(&n)).unwrap().unwrap();
     assert_eq!(
         kept,
-        rig.root
-            .path()
-            .join("var/antctl/services/antnode1/antnode.wnm-previous")
+        wnm_core::kept_binary_path(&n),
+        "the path as the node sees it"
     );
-    block_on(b.discard_kept_binary(&n, &kept)).unwrap();
-    assert!(block_on(b.discard_kept_binary(&n, Path::new("/etc/passwd"))).is_err());
     assert_eq!(
-        rig.lines(),
-        vec![
-            "sudo -n cp -p /var/antctl/services/antnode1/antnode /var/antctl/services/antnode1/antnode.wnm-previous",
-            "sudo -n rm -f /var/antctl/services/antnode1/antnode.wnm-previous",
-        ]
+        kept,
+        Path::new("/var/antctl/services/antnode1/antnode.wnm-previous")
+    );
+    assert_eq!(b.kept_binary(&n), None, "the recorded install made no file");
+    std::fs::write(on_disk(&kept), b"bin").unwrap();
+    assert_eq!(b.kept_binary(&n).as_deref(), Some(kept.as_path()));
+    block_on(b.discard_kept_binary(&n, &kept)).unwrap();
+    let e = block_on(b.discard_kept_binary(&n, Path::new("/etc/passwd"))).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+    let root = rig.root.path().display();
+    let lines = rig.lines();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "sudo -n install -m 0755 {root}/var/antctl/services/antnode1/antnode {root}/var/antctl/services/antnode1/antnode.wnm-previous.wnm-tmp-"
+        )),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("sudo -n mv -f ")
+            && lines[1].ends_with(&format!(
+                " {root}/var/antctl/services/antnode1/antnode.wnm-previous"
+            )),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[2],
+        format!("sudo -n rm -f {root}/var/antctl/services/antnode1/antnode.wnm-previous")
     );
     let as_root = rig.backend("antctl+sudo", true, |_| {});
     let e = block_on(as_root.keep_binary(&n)).unwrap_err();

@@ -9,7 +9,7 @@
 use crate::config::LaunchdConfig;
 use crate::discover::{DiscoverContext, node_from_plist};
 use crate::error::{check, failed};
-use crate::fs::{NodeFs, Privilege};
+use crate::fs::{PLIST_MODE, Privilege, PrivilegedFs, install_executable, node_fs};
 use crate::parse::{ListAnswer, list_answer, parse_plist};
 use crate::plist::{PlistSpec, label, parse_plist_file_name};
 use async_trait::async_trait;
@@ -30,7 +30,7 @@ pub struct LaunchdBackend {
     machine: Machine,
     runner: Arc<dyn Runner>,
     line: Arc<dyn NodeLine>,
-    fs: NodeFs,
+    fs: PrivilegedFs,
 }
 
 impl std::fmt::Debug for LaunchdBackend {
@@ -109,7 +109,7 @@ impl LaunchdBackend {
     /// A backend for `ctx` with explicit settings (tests, or a caller that resolved them).
     pub fn with_config(ctx: &BackendContext, cfg: LaunchdConfig) -> Self {
         LaunchdBackend {
-            fs: NodeFs::new(cfg.privilege, ctx.runner.clone()),
+            fs: node_fs(cfg.privilege, ctx.runner.clone()),
             cfg,
             machine: ctx.machine.clone(),
             runner: ctx.runner.clone(),
@@ -180,7 +180,9 @@ impl LaunchdBackend {
     async fn write_plist(&self, node: &Node) -> Result<()> {
         let text = self.plist_spec(node)?.render();
         self.fs.create_dir_all(&self.cfg.plist_dir).await?;
-        self.fs.write_atomic(&self.plist_path(node), &text).await?;
+        self.fs
+            .write_atomic(&self.plist_path(node), &text, PLIST_MODE)
+            .await?;
         Ok(())
     }
 
@@ -282,7 +284,7 @@ impl LaunchdBackend {
 
     async fn give_to_node_user(&self, node: &Node, paths: &[&Path]) -> Result<()> {
         if self.cfg.manager.mode() == ManagerMode::Sudo {
-            self.fs.chown_recursive(paths, &node.user).await?;
+            self.fs.chown_recursive(paths, &node.user, None).await?;
         }
         Ok(())
     }
@@ -295,7 +297,7 @@ impl LaunchdBackend {
             tracing::warn!(node = %node.service_name, "not deleting {what} {path:?}: it is not a directory of this node");
             return Ok(());
         }
-        self.fs.remove_dir_all(Path::new(path)).await
+        self.fs.remove_dir_all(path).await
     }
 
     fn discover_context(&self) -> DiscoverContext {
@@ -337,7 +339,7 @@ impl Backend for LaunchdBackend {
         );
         self.fs.create_dir_all(root).await?;
         self.fs.create_dir_all(logs).await?;
-        self.fs.install_executable(source_binary, binary).await?;
+        install_executable(&self.fs, source_binary, binary).await?;
         self.give_to_node_user(&node, &[root, logs]).await?;
         self.write_plist(&node).await?;
         Ok(node)
@@ -413,7 +415,7 @@ impl Backend for LaunchdBackend {
             )));
         }
         let binary = Path::new(&node.binary);
-        self.fs.install_executable(source_binary, binary).await?;
+        install_executable(&self.fs, source_binary, binary).await?;
         self.give_to_node_user(node, &[binary]).await
     }
 
@@ -425,7 +427,7 @@ impl Backend for LaunchdBackend {
             return Ok(None);
         }
         let kept = kept_binary_path(node);
-        self.fs.install_executable(binary, &kept).await?;
+        install_executable(&self.fs, binary, &kept).await?;
         self.give_to_node_user(node, &[&kept]).await?;
         Ok(Some(kept))
     }

@@ -10,7 +10,7 @@
 //! (`tests/reload_batch.rs` counts them).
 use crate::config::SystemdConfig;
 use crate::error::check;
-use crate::fs::{NodeFs, Privilege};
+use crate::fs::{NodeFs, Privilege, UNIT_MODE};
 use crate::parse::{ParseContext, UnitLocation, is_node_unit_name, parse_node_unit};
 use crate::systemctl::{Systemctl, UnitState, parse_show};
 use crate::unit::UnitSpec;
@@ -188,7 +188,7 @@ impl SystemdBackend {
     }
 
     fn require_unit(&self, node: &Node) -> Result<()> {
-        if self.fs.exists(&self.cfg.unit_path(&node.service_name)) {
+        if self.fs.exists(self.cfg.unit_path(&node.service_name)) {
             Ok(())
         } else {
             Err(Error::not_found(format!(
@@ -197,6 +197,20 @@ impl SystemdBackend {
                 self.cfg.unit_path(&node.service_name)
             )))
         }
+    }
+
+    /// Give `paths` (host paths) to the node user `user` (`user:user`): by the uid and gid
+    /// `ids` of the root's passwd, which direct mode needs, else through `sudo -n chown`.
+    async fn give(&self, paths: &[&str], user: &str, ids: Option<(u32, u32)>) -> Result<()> {
+        if ids.is_none() && self.cfg.privilege == Privilege::Direct {
+            return Err(Error::not_found(format!(
+                "user {user} is not in {}/etc/passwd",
+                self.cfg.root.display()
+            )));
+        }
+        self.fs
+            .chown_recursive(paths, &format!("{user}:{user}"), ids)
+            .await
     }
 
     async fn remove_node_dir(&self, path: &str, node: &Node, what: &str) -> Result<()> {
@@ -270,16 +284,14 @@ impl Backend for SystemdBackend {
             self.fs.install_executable(source_binary, &n.binary).await?;
         }
         if self.cfg.mode == ManagerMode::Sudo {
-            self.fs
-                .chown_recursive(&[&n.root_dir, &n.log_dir], &n.user, ids)
-                .await?;
+            self.give(&[&n.root_dir, &n.log_dir], &n.user, ids).await?;
         }
         if !self.fs.exists(&self.cfg.unit_dir) {
             self.fs.create_dir_all(&self.cfg.unit_dir).await?;
         }
         if self
             .fs
-            .write_atomic(&self.cfg.unit_path(&n.service_name), &unit)
+            .write_atomic(&self.cfg.unit_path(&n.service_name), &unit, UNIT_MODE)
             .await?
         {
             self.dirty.store(true, Ordering::SeqCst);
@@ -326,9 +338,7 @@ impl Backend for SystemdBackend {
             .await?;
         if self.cfg.mode == ManagerMode::Sudo {
             let ids = lookup_user(&self.cfg.root, &node.user);
-            self.fs
-                .chown_recursive(&[&node.binary], &node.user, ids)
-                .await?;
+            self.give(&[&node.binary], &node.user, ids).await?;
         }
         Ok(())
     }
@@ -347,9 +357,7 @@ impl Backend for SystemdBackend {
             .await?;
         if self.cfg.mode == ManagerMode::Sudo {
             let ids = lookup_user(&self.cfg.root, &node.user);
-            self.fs
-                .chown_recursive(&[&kept_str], &node.user, ids)
-                .await?;
+            self.give(&[&kept_str], &node.user, ids).await?;
         }
         Ok(Some(kept))
     }
@@ -357,7 +365,7 @@ impl Backend for SystemdBackend {
     fn kept_binary(&self, node: &Node) -> Option<std::path::PathBuf> {
         let kept = kept_binary_path(&self.complete_node(node));
         self.fs
-            .on_disk(&kept.display().to_string())
+            .on_disk(&kept)
             .is_file()
             .then_some(kept)
     }
@@ -396,7 +404,7 @@ impl Backend for SystemdBackend {
 
     async fn status(&self, node: &Node) -> Result<ProcessState> {
         let node = &self.complete_node(node);
-        if !self.fs.exists(&self.cfg.unit_path(&node.service_name)) {
+        if !self.fs.exists(self.cfg.unit_path(&node.service_name)) {
             return Ok(ProcessState::Missing);
         }
         let states = self.unit_states(&[Self::unit_name(node)]).await?;

@@ -7,11 +7,14 @@
 //! - [`proc`] reads `/proc/PID/{stat,cmdline,exe}` (session ids, zombies, command lines).
 //! - [`nodefs`] and [`passwd`]: node file work (dirs with owner, atomic binary install, tree
 //!   removal) and `/etc/passwd` lookups, shared by the backends that touch node files directly.
+//! - [`privileged`]: the same file work for backends that may have to act as root (systemd,
+//!   launchd): directly through `nodefs`, or through `sudo -n` commands.
 //!
 //! Architecture invariant: `Command::new` appears only in `src/system.rs` of this crate.
 
 pub mod nodefs;
 pub mod passwd;
+pub mod privileged;
 pub mod proc;
 mod program;
 mod recording;

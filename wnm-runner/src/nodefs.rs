@@ -129,10 +129,23 @@ fn temp_beside(dest: &Path) -> std::path::PathBuf {
 
 /// Write `bytes` to `path` through a temp file in the same dir and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_through_temp(path, bytes, None)
+}
+
+/// [`write_atomic`] with the file's permission bits set to `mode` before it is renamed into
+/// place, so no reader ever sees it with other bits (launchd refuses a plist others may write).
+pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    write_through_temp(path, bytes, Some(mode))
+}
+
+fn write_through_temp(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> {
     let tmp = temp_beside(path);
     let res = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
+        if let Some(m) = mode {
+            f.set_permissions(std::fs::Permissions::from_mode(m))?;
+        }
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
@@ -142,7 +155,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
-fn same_content(a: &Path, b: &Path) -> bool {
+/// `a` and `b` are both readable files with the same bytes.
+pub fn same_content(a: &Path, b: &Path) -> bool {
     match (std::fs::metadata(a), std::fs::metadata(b)) {
         (Ok(ma), Ok(mb)) if ma.len() == mb.len() => {
             matches!((std::fs::read(a), std::fs::read(b)), (Ok(x), Ok(y)) if x == y)
@@ -360,6 +374,29 @@ mod tests {
         assert!(e.message().contains("antnode_path"));
         let e = install_binary(d.path(), &dest, None).unwrap_err();
         assert!(e.message().contains("not a file"));
+    }
+
+    #[test]
+    fn writes_with_a_mode_replace_whole_files() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("job.plist");
+        std::fs::write(&p, "old").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).unwrap();
+        write_atomic_mode(&p, b"new", 0o644).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        assert!(same_content(&p, &p));
+        assert!(!same_content(&p, &d.path().join("missing")));
+        let e = write_atomic_mode(&d.path().join("no/such/dir/f"), b"x", 0o600).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert_eq!(
+            std::fs::read_dir(d.path()).unwrap().count(),
+            1,
+            "no temp left"
+        );
     }
 
     #[test]
