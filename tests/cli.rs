@@ -8,32 +8,17 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-use wnm_tests::{CALM, Colony, WALLET, exists};
+use wnm_tests::{CALM, Colony, WALLET, count, exists, fast_settings, wait_for, with};
 
-fn count(s: &[(String, String)], status: &str) -> usize {
-    s.iter().filter(|(_, st)| st == status).count()
-}
-
-/// A colony initialised with these port bases and `node_cap`, delays 0, 3 starts at a time.
+/// A colony initialised with these port bases and `node_cap` (as many starts at a time), delays 0.
 fn colony(ports: (u32, u32, u32), node_cap: u32, extra: &[&str]) -> Colony {
     let c = Colony::new("0.4.11");
-    let cap = node_cap.to_string();
-    let mut args = vec![
-        "--node_cap",
-        &cap,
-        "--max_concurrent_starts",
-        "3",
-        "--max_concurrent_operations",
-        "3",
-        "--delay_start",
-        "0",
-        "--delay_upgrade",
-        "0",
-        "--delay_remove",
-        "0",
-    ];
-    args.extend_from_slice(extra);
-    c.init_ports(ports.0, ports.1, ports.2, &args);
+    c.init_ports(
+        ports.0,
+        ports.1,
+        ports.2,
+        &with(&fast_settings(node_cap), extra),
+    );
     c
 }
 
@@ -450,14 +435,24 @@ fn a_held_lock_is_a_runtime_failure() {
     let c = colony((50, 14, 39), 2, &[]);
     // A first run pauses (holding the lock) ...
     let mut first = c.pause_at("add:created", &["-v"]);
+    let pid = first.id();
     let lock = c.dir.path().join("wnm_active.lock");
-    // ... so a second one fails with exit 1 and says why.
+    // ... so a second one fails with exit 1 and says why, naming the holder and the lock.
     let out = c.run(&["-v"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("another wnm run is in progress") && err.contains(&lock.display().to_string()),
+        err.contains(&format!("another wnm run is in progress (pid {pid})"))
+            && err.contains(&lock.display().to_string()),
         "{err}"
+    );
+    // So does a forced action that only applies settings.
+    let out = c.run(&["--force_action", "nullop"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("another wnm run is in progress (pid {pid})")),
+        "{}",
+        stderr(&out)
     );
     // A dry run does not need the lock.
     assert!(c.run(&["--dry_run"]).status.success());
@@ -469,9 +464,12 @@ fn a_held_lock_is_a_runtime_failure() {
     let out = c.run(&["--report", "node-status", "--node_cap", "9"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("another wnm run is in progress"));
+    // SIGKILL the holder: the next run is not blocked.
     first.kill().unwrap();
     first.wait().unwrap();
-    // The killed holder does not block the next run.
+    assert!(wait_for(Duration::from_secs(10), || {
+        c.run(&["--force_action", "nullop"]).status.success()
+    }));
     c.ok(&["-v"]);
 }
 

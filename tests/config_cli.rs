@@ -1,14 +1,13 @@
 //! Configuration and store behaviour seen through the real `wnm` binary: a refused `--init`
 //! leaves no database, a change takes effect in the run that gives it (and is printed as
 //! `node_cap 20 -> 40`), an immutable change and a database from a newer wnm are refused with the
-//! file left byte-identical, and a second `wnm` is refused while one runs, naming its pid.
+//! file left byte-identical. (A second `wnm` refused while one runs: tests/cli.rs,
+//! `a_held_lock_is_a_runtime_failure`.)
 #![allow(clippy::disallowed_methods)]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
-use wnm_tests::{Colony, WALLET, wait_for};
+use std::process::Command;
+use wnm_tests::{Colony, WALLET, exists};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -76,7 +75,7 @@ fn a_refused_init_leaves_no_database() {
         for (p, bytes) in db_bytes(&c.db) {
             assert!(bytes.is_none(), "{args:?} left {p} behind");
         }
-        assert!(!storage_exists(storage), "{args:?} created {storage}");
+        assert!(!exists(storage), "{args:?} created {storage}");
     }
     // A process manager this host cannot run (launchd off macOS) is refused after the database
     // was created: the refused init still leaves none behind.
@@ -101,10 +100,6 @@ fn a_refused_init_leaves_no_database() {
     let out = c.run(&args);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(c.db.is_file());
-}
-
-fn storage_exists(p: &str) -> bool {
-    Path::new(p).exists()
 }
 
 #[test]
@@ -262,53 +257,4 @@ fn a_database_from_a_newer_wnm_is_refused_under_its_real_path() {
     after.sort();
     listing.sort();
     assert_eq!(after, listing, "no backup or other file appeared");
-}
-
-#[test]
-fn a_second_wnm_is_refused_while_one_runs_and_a_killed_one_blocks_nothing() {
-    let c = Colony::new("0.4.11");
-    c.init(37, &["--node_cap", "1"]);
-    // The first run pauses after creating its node, holding the lock.
-    let mut first = c
-        .command(&["-v"])
-        .env("WNM_FAULT_PAUSE", "add:created")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("wnm starts");
-    let pid = first.id();
-    let stderr = first.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut paused = false;
-    while let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) {
-        if line.contains("fault point add:created") {
-            paused = true;
-            break;
-        }
-    }
-    assert!(paused, "the first run did not reach its fault point");
-
-    let out = c.run(&["--force_action", "nullop"]);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains(&format!("another wnm run is in progress (pid {pid})")),
-        "{err}"
-    );
-
-    // SIGKILL the holder: the next run is not blocked.
-    Command::new("kill")
-        .arg("-9")
-        .arg(pid.to_string())
-        .status()
-        .unwrap();
-    let _ = first.wait();
-    assert!(wait_for(Duration::from_secs(10), || {
-        c.run(&["--force_action", "nullop"]).status.success()
-    }));
 }

@@ -4,25 +4,11 @@
 //! process, no process or node dir without a row, firewall holes only for live nodes) and carry
 //! on: fill to node_cap, finish or roll back the upgrade, finish the removal.
 use std::path::Path;
-use wnm_tests::{CALM, Colony, exists};
+use wnm_tests::{CALM, Colony, count, exists, fast_settings, with};
 
-const SETTINGS: &[&str] = &[
-    "--node_cap",
-    "3",
-    "--max_concurrent_starts",
-    "3",
-    "--max_concurrent_operations",
-    "3",
-    "--delay_start",
-    "0",
-    "--delay_upgrade",
-    "0",
-    "--delay_remove",
-    "0",
-];
-
-fn count(s: &[(String, String)], status: &str) -> usize {
-    s.iter().filter(|(_, st)| st == status).count()
+/// Three nodes, three at a time, no delays.
+fn settings() -> Vec<String> {
+    fast_settings(3)
 }
 
 /// Cycles (checking the true state after each) until three nodes run.
@@ -36,13 +22,6 @@ fn fill(c: &Colony) {
         }
     }
     panic!("colony did not fill: {:?}", c.statuses());
-}
-
-fn versions(c: &Colony) -> Vec<String> {
-    c.nodes()
-        .iter()
-        .map(|n| n["version"].as_str().unwrap_or("").to_string())
-        .collect()
 }
 
 /// Old binaries an upgrade kept, anywhere under node_storage.
@@ -67,7 +46,7 @@ fn root_of(c: &Colony, name: &str) -> String {
 fn killed_after_creating_a_node_and_before_starting_it() {
     let mut c = Colony::new("0.4.11");
     c.with_recording_ufw();
-    c.init_ports(40, 23, 60, SETTINGS);
+    c.init_ports(40, 23, 60, &with(&settings(), &[]));
     c.kill_at("add:created", &["-v"]);
 
     // What the crash left: the row (written first) and the node's files, no process.
@@ -95,7 +74,7 @@ fn killed_after_creating_a_node_and_before_starting_it() {
 fn killed_after_starting_a_node_and_before_recording_it() {
     let mut c = Colony::new("0.4.11");
     c.with_recording_ufw();
-    c.init_ports(41, 24, 61, SETTINGS);
+    c.init_ports(41, 24, 61, &with(&settings(), &[]));
     c.kill_at("add:started", &["-v"]);
 
     // Every new node of the plan was laid out first; antnode0001's process runs, its row still
@@ -128,7 +107,7 @@ fn killed_after_starting_a_node_and_before_recording_it() {
 #[test]
 fn killed_in_the_middle_of_upgrades_the_upgrade_is_finished() {
     let c = Colony::new("0.4.11");
-    c.init_ports(42, 25, 62, SETTINGS);
+    c.init_ports(42, 25, 62, &with(&settings(), &[]));
     fill(&c);
     c.install_binary("0.4.12", &[]);
 
@@ -145,7 +124,7 @@ fn killed_in_the_middle_of_upgrades_the_upgrade_is_finished() {
     assert!(out.contains("recover antnode0001"), "{out}");
     assert!(out.contains("now running 0.4.12"), "{out}");
     c.assert_true_state();
-    assert_eq!(versions(&c)[0], "0.4.12");
+    assert_eq!(c.versions()[0], "0.4.12");
 
     // 2. killed after installing the new binary in antnode0002, before starting it.
     c.kill_at("upgrade:installed", &["-v"]);
@@ -158,11 +137,11 @@ fn killed_in_the_middle_of_upgrades_the_upgrade_is_finished() {
     for _ in 0..8 {
         c.ok(&["-v"]);
         c.assert_true_state();
-        if versions(&c).iter().all(|v| v == "0.4.12") && count(&c.statuses(), "RUNNING") == 3 {
+        if c.versions().iter().all(|v| v == "0.4.12") && count(&c.statuses(), "RUNNING") == 3 {
             break;
         }
     }
-    assert_eq!(versions(&c), ["0.4.12", "0.4.12", "0.4.12"]);
+    assert_eq!(c.versions(), ["0.4.12", "0.4.12", "0.4.12"]);
     assert_eq!(count(&c.statuses(), "RUNNING"), 3);
     assert!(kept_binaries(&c).is_empty(), "{:?}", kept_binaries(&c));
     let h = wnm_tests::assert_history_sentences(&c);
@@ -177,7 +156,7 @@ fn killed_in_the_middle_of_upgrades_the_upgrade_is_finished() {
 #[test]
 fn killed_after_installing_a_broken_binary_the_old_one_is_restored() {
     let c = Colony::new("0.4.11");
-    c.init_ports(43, 26, 63, SETTINGS);
+    c.init_ports(43, 26, 63, &with(&settings(), &[]));
     fill(&c);
     let root = root_of(&c, "antnode0001");
     let old = std::fs::read(Path::new(&root).join("antnode")).unwrap();
@@ -211,20 +190,20 @@ fn killed_after_installing_a_broken_binary_the_old_one_is_restored() {
         assert_eq!(c.node_processes().len(), 3);
     }
     assert!(
-        versions(&c).iter().all(|v| v == "0.4.11"),
+        c.versions().iter().all(|v| v == "0.4.11"),
         "{:?}",
-        versions(&c)
+        c.versions()
     );
     // ... and a good release rolls through.
     c.install_binary("0.4.12", &[]);
     for _ in 0..10 {
         c.ok(&["-v"]);
         c.assert_true_state();
-        if versions(&c).iter().all(|v| v == "0.4.12") && count(&c.statuses(), "RUNNING") == 3 {
+        if c.versions().iter().all(|v| v == "0.4.12") && count(&c.statuses(), "RUNNING") == 3 {
             break;
         }
     }
-    assert_eq!(versions(&c), ["0.4.12", "0.4.12", "0.4.12"]);
+    assert_eq!(c.versions(), ["0.4.12", "0.4.12", "0.4.12"]);
     assert!(kept_binaries(&c).is_empty());
 }
 
@@ -232,7 +211,7 @@ fn killed_after_installing_a_broken_binary_the_old_one_is_restored() {
 fn killed_in_the_middle_of_a_removal_the_removal_is_finished() {
     let mut c = Colony::new("0.4.11");
     c.with_recording_ufw();
-    c.init_ports(44, 27, 64, SETTINGS);
+    c.init_ports(44, 27, 64, &with(&settings(), &[]));
     fill(&c);
     let root3 = root_of(&c, "antnode0003");
     c.set_metrics(&CALM.replace("\"disk_percent\": 10", "\"disk_percent\": 95"));
@@ -262,7 +241,7 @@ fn killed_in_the_middle_of_a_removal_the_removal_is_finished() {
 fn killed_in_the_middle_of_a_teardown_the_next_runs_clean_up() {
     let mut c = Colony::new("0.4.11");
     c.with_recording_ufw();
-    c.init_ports(45, 28, 65, SETTINGS);
+    c.init_ports(45, 28, 65, &with(&settings(), &[]));
     fill(&c);
     let root1 = root_of(&c, "antnode0001");
 

@@ -3,39 +3,12 @@
 //! disk pressure (stopped nodes first), a rolling upgrade one node at a time, an upgrade to a
 //! binary that cannot start (rolled back), and a teardown that leaves nothing behind.
 use std::path::Path;
-use wnm_tests::{CALM, Colony, exists};
-
-fn count(s: &[(String, String)], status: &str) -> usize {
-    s.iter().filter(|(_, st)| st == status).count()
-}
-
-fn versions(c: &Colony) -> Vec<String> {
-    c.nodes()
-        .iter()
-        .map(|n| n["version"].as_str().unwrap_or("").to_string())
-        .collect()
-}
+use wnm_tests::{CALM, Colony, count, exists, fast_settings, with};
 
 #[test]
 fn colony_life_cycle() {
     let c = Colony::new("0.4.11");
-    c.init(
-        20,
-        &[
-            "--node_cap",
-            "3",
-            "--max_concurrent_starts",
-            "3",
-            "--max_concurrent_operations",
-            "3",
-            "--delay_start",
-            "0",
-            "--delay_upgrade",
-            "0",
-            "--delay_remove",
-            "0",
-        ],
-    );
+    c.init(20, &with(&fast_settings(3), &[]));
 
     // 1. cycles fill the colony to node_cap.
     let s = c.cycle_until(6, |s| s.len() == 3 && count(s, "RUNNING") == 3);
@@ -123,11 +96,11 @@ fn colony_life_cycle() {
             "one upgrade step per cycle: {out}"
         );
         seen_upgrading += count(&s, "UPGRADING");
-        if versions(&c).iter().all(|v| v == "0.4.12") && count(&s, "RUNNING") == 3 {
+        if c.versions().iter().all(|v| v == "0.4.12") && count(&s, "RUNNING") == 3 {
             break;
         }
     }
-    assert_eq!(versions(&c), ["0.4.12", "0.4.12", "0.4.12"]);
+    assert_eq!(c.versions(), ["0.4.12", "0.4.12", "0.4.12"]);
     assert!(seen_upgrading >= 3, "each node went through UPGRADING");
     assert_eq!(c.running_roots().len(), 3);
 

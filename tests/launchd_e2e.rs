@@ -5,11 +5,7 @@
 //! of launchd on a host without launchctl.
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use wnm_tests::{Colony, WALLET, exists, workspace_bin};
-
-fn count(s: &[(String, String)], status: &str) -> usize {
-    s.iter().filter(|(_, st)| st == status).count()
-}
+use wnm_tests::{Colony, WALLET, count, exists, fast_settings, with, workspace_bin};
 
 /// A colony whose wnm runs talk to the launchctl stand-in.
 fn launchd_colony() -> (Colony, PathBuf) {
@@ -43,20 +39,9 @@ fn init(c: &Colony, extra: &[&str]) {
         "19",
         "--rpc_port_start",
         "62",
-        "--node_cap",
-        "2",
-        "--max_concurrent_starts",
-        "2",
-        "--max_concurrent_operations",
-        "2",
-        "--delay_start",
-        "0",
-        "--delay_upgrade",
-        "0",
-        "--delay_remove",
-        "0",
     ];
-    args.extend_from_slice(extra);
+    let fast = fast_settings(2);
+    args.extend(with(&fast, extra));
     c.ok(&args);
 }
 

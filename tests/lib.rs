@@ -151,13 +151,19 @@ impl Colony {
         self.init_ports(base, base + 1, base + 2, extra);
     }
 
-    /// `wnm --init` as setsid+user with these port bases (thousands). Keep `metrics` below 32:
-    /// metrics ports in the kernel's ephemeral range (32768-60999) can be taken by any outgoing
-    /// connection on this busy machine, and a node then cannot bind its metrics server.
+    /// `wnm --init` as setsid+user with these port bases (thousands), then `extra`.
     pub fn init_ports(&self, port: u32, metrics: u32, rpc: u32, extra: &[&str]) {
+        let init = self.init_args(port, metrics, rpc);
+        self.ok(&with(&init, extra));
+    }
+
+    /// The flags of `wnm --init` as setsid+user with this colony's binary and node storage and
+    /// these port bases (thousands). Keep `metrics` below 32: metrics ports in the kernel's
+    /// ephemeral range (32768-60999) can be taken by any outgoing connection on this busy
+    /// machine, and a node then cannot bind its metrics server.
+    pub fn init_args(&self, port: u32, metrics: u32, rpc: u32) -> Vec<String> {
         let storage = self.node_storage();
-        let (p, m, r) = (port.to_string(), metrics.to_string(), rpc.to_string());
-        let mut args = vec![
+        [
             "--init",
             "--process_manager",
             "setsid+user",
@@ -168,14 +174,14 @@ impl Colony {
             "--node_storage",
             storage.to_str().unwrap(),
             "--port_start",
-            &p,
+            &port.to_string(),
             "--metrics_port_start",
-            &m,
+            &metrics.to_string(),
             "--rpc_port_start",
-            &r,
-        ];
-        args.extend_from_slice(extra);
-        self.ok(&args);
+            &rpc.to_string(),
+        ]
+        .map(String::from)
+        .to_vec()
     }
 
     /// Every node row, as `--report node-status-details --json` gives it.
@@ -201,6 +207,14 @@ impl Colony {
                     n["status"].as_str().unwrap().to_string(),
                 )
             })
+            .collect()
+    }
+
+    /// The version of every node row (`""` when unknown), in row order.
+    pub fn versions(&self) -> Vec<String> {
+        self.nodes()
+            .iter()
+            .map(|n| n["version"].as_str().unwrap_or("").to_string())
             .collect()
     }
 
@@ -477,6 +491,42 @@ pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(100));
     }
     f()
+}
+
+/// Settings that make cycles quick: `node_cap` `n`, `n` starts and `n` operations at a time,
+/// and no wait before a start, an upgrade or a removal (`delay_*` 0).
+pub fn fast_settings(n: u32) -> Vec<String> {
+    let n = n.to_string();
+    [
+        "--node_cap",
+        &n,
+        "--max_concurrent_starts",
+        &n,
+        "--max_concurrent_operations",
+        &n,
+        "--delay_start",
+        "0",
+        "--delay_upgrade",
+        "0",
+        "--delay_remove",
+        "0",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// `owned` then `extra`, as the argument list wnm runs take.
+pub fn with<'a>(owned: &'a [String], extra: &[&'a str]) -> Vec<&'a str> {
+    owned
+        .iter()
+        .map(String::as_str)
+        .chain(extra.iter().copied())
+        .collect()
+}
+
+/// How many `(name, status)` pairs have `status`.
+pub fn count(statuses: &[(String, String)], status: &str) -> usize {
+    statuses.iter().filter(|(_, st)| st == status).count()
 }
 
 /// True when `p` exists.

@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::process::Stdio;
 use std::time::Duration;
-use wnm_tests::Colony;
+use wnm_tests::{Colony, fast_settings, with};
 
 /// Run `wnm ARGS` with its stderr on a fresh pseudo-terminal (100x24, TERM=xterm); returns the
 /// process output (stdout captured) and everything written to the terminal.
@@ -78,54 +78,17 @@ fn add_and_fill(c: &Colony, n: usize) {
 #[test]
 fn bars_advance_on_a_terminal_and_stay_out_of_cron_logs() {
     let c = Colony::new("0.4.11");
-    c.init_ports(
-        53,
-        17,
-        36,
-        &[
-            "--node_cap",
-            "5",
-            "--max_concurrent_starts",
-            "5",
-            "--max_concurrent_operations",
-            "5",
-            "--delay_start",
-            "0",
-        ],
-    );
+    let fast = fast_settings(5);
+    c.init_ports(53, 17, 36, &with(&fast, &[]));
     add_and_fill(&c, 5);
 
     // Import on a terminal: the bar is drawn.
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", c.db.display()));
     }
-    let storage = c.node_storage();
-    let import_args = [
-        "--init",
-        "--import",
-        "--process_manager",
-        "setsid+user",
-        "--rewards_address",
-        wnm_tests::WALLET,
-        "--antnode_path",
-        c.antnode.to_str().unwrap(),
-        "--node_storage",
-        storage.to_str().unwrap(),
-        "--port_start",
-        "53",
-        "--metrics_port_start",
-        "17",
-        "--rpc_port_start",
-        "36",
-        "--node_cap",
-        "5",
-        "--max_concurrent_starts",
-        "5",
-        "--max_concurrent_operations",
-        "5",
-        "--delay_start",
-        "0",
-    ];
+    let init = c.init_args(53, 17, 36);
+    let mut import_args = with(&init, &["--import"]);
+    import_args.extend(with(&fast, &[]));
     let (out, tty) = on_tty(&c, &import_args);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("imported 5 node(s) (5 running)"));

@@ -14,7 +14,7 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use wnm_tests::{Colony, wait_for};
+use wnm_tests::{Colony, fast_settings, wait_for, with};
 
 /// A network namespace with only `lo` (up), held open by a `sleep` started with `unshare -n`.
 struct Netns {
@@ -159,21 +159,17 @@ fn three_real_antnodes_added_read_stopped_started_and_removed() {
             "[real-antnode] cannot create a network namespace here: nodes bind 127.0.0.1 only"
         ),
     }
+    let fast = fast_settings(3);
     c.init(
         60,
-        &[
-            "--node_cap",
-            "3",
-            "--max_concurrent_starts",
-            "3",
-            "--max_concurrent_operations",
-            "3",
-            "--delay_start",
-            "0",
-            "--no_upnp",
-            "--start_args",
-            "--first --local --ignore-cache --ip 127.0.0.1",
-        ],
+        &with(
+            &fast,
+            &[
+                "--no_upnp",
+                "--start_args",
+                "--first --local --ignore-cache --ip 127.0.0.1",
+            ],
+        ),
     );
 
     // 1. One cycle adds three real nodes.
