@@ -6,21 +6,18 @@
 mod docker_harness;
 
 use docker_harness::{
-    ContainerGuard, colony_containers, docker, http_get, install_emulator, peer_id, pod_image,
-    version, wait_for,
+    ContainerGuard, colony_containers, config, context, docker, http_get, install_emulator, node,
+    peer_id, pod_image, version,
 };
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wnm_backend_docker::DockerBackend;
 use wnm_backend_docker::config::DockerConfig;
 use wnm_backend_docker::control::{self, Desired, Launch, RunState, Want};
-use wnm_core::{
-    Antnode04, Backend, BackendContext, ErrorKind, Machine, Node, NodeStatus, NullFirewall,
-    ProcessState,
-};
-use wnm_tests::{WALLET, workspace_bin};
+use wnm_core::{Antnode04, Backend, ErrorKind, Machine, Node, NodeStatus, ProcessState};
+use wnm_tests::{WALLET, wait_for, workspace_bin};
 
 const T: Duration = Duration::from_secs(45);
 
@@ -30,60 +27,6 @@ fn rt() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap()
-}
-
-fn config(base: &Path, storage: &Path, image: &str, max: u32) -> DockerConfig {
-    let mut m = Machine::defaults_for(2);
-    m.process_manager = "docker+user".parse().unwrap();
-    m.node_storage = storage.to_string_lossy().into_owned();
-    m.docker_image = image.into();
-    m.max_node_per_container = max;
-    m.min_container_count = 1;
-    m.no_upnp = true;
-    m.environment = "WNM_TEST_MARK=machine".into();
-    let ctx = BackendContext {
-        manager: m.process_manager.clone(),
-        machine: m,
-        runner: Arc::new(wnm_runner::SystemRunner::new()),
-        line: Arc::new(Antnode04),
-        firewall: Arc::new(NullFirewall),
-        base_dir: base.to_path_buf(),
-        root: PathBuf::from("/"),
-    };
-    let mut cfg = DockerConfig::from_context(&ctx).unwrap();
-    // The test binary is not wnm: the pods run the real one.
-    cfg.supervisor = workspace_bin("wnm");
-    cfg.stop_grace = Duration::from_secs(3);
-    cfg
-}
-
-fn node(cfg: &DockerConfig, id: u32, port: u16, metrics: u16) -> Node {
-    let name = wnm_core::service_name(id);
-    let root = cfg.node_storage.join(&name);
-    Node {
-        id,
-        service_name: name.clone(),
-        port,
-        metrics_port: metrics,
-        rpc_port: 0,
-        binary: root.join("antnode").to_string_lossy().into_owned(),
-        root_dir: root.to_string_lossy().into_owned(),
-        log_dir: cfg.log_base.join(&name).to_string_lossy().into_owned(),
-        user: String::new(),
-        wallet: WALLET.into(),
-        network: "evm-arbitrum-one".into(),
-        version: None,
-        peer_id: None,
-        status: NodeStatus::Stopped,
-        status_changed_at: 0,
-        created_at: 1_700_000_000 + i64::from(id),
-        manager: cfg.manager.clone(),
-        line: "antnode-0.4".into(),
-        container_id: None,
-        host: "127.0.0.1".into(),
-        environment: format!("NODE_MARK=n{id}"),
-        metrics: Default::default(),
-    }
 }
 
 fn cmdline(pid: u32) -> String {
@@ -654,16 +597,7 @@ fn sudo_mode_runs_pods_as_ant() {
     m.process_manager = "docker+sudo".parse().unwrap();
     m.docker_image = image;
     m.no_upnp = true;
-    let ctx = BackendContext {
-        manager: m.process_manager.clone(),
-        machine: m,
-        runner: Arc::new(wnm_runner::SystemRunner::new()),
-        line: Arc::new(Antnode04),
-        firewall: Arc::new(NullFirewall),
-        base_dir: base.clone(),
-        root: root.clone(),
-    };
-    let mut cfg = DockerConfig::from_context(&ctx).unwrap();
+    let mut cfg = DockerConfig::from_context(&context(m, &base, &root)).unwrap();
     cfg.supervisor = wnm;
     cfg.stop_grace = Duration::from_secs(3);
     assert_eq!(cfg.node_storage, base.join("services"));

@@ -1,7 +1,7 @@
 //! Harness for the docker backend tests: a tiny pod image assembled from the host (the dynamic
 //! loader and every library `ldd` lists for `wnm`, `antnode-emu` and `/bin/sh`; `docker
-//! import`ed, no registry, cached by content hash), HTTP reads of node metrics on 127.0.0.1,
-//! and cleanup of a colony's containers.
+//! import`ed, no registry, cached by content hash), the backend context, config and nodes the
+//! tests use, HTTP reads of node metrics on 127.0.0.1, and cleanup of a colony's containers.
 //!
 //! Test infrastructure: it runs `docker`, `ldd` and `tar` directly. A missing Docker engine
 //! FAILS the tests (as the real-systemd tests do), it never skips them. `/bin/sh` is in the
@@ -15,8 +15,11 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+use wnm_backend_docker::DockerConfig;
+use wnm_core::{Antnode04, BackendContext, Machine, Node, NodeStatus, NullFirewall};
+use wnm_tests::{WALLET, workspace_bin};
 
 /// Repository of the test images.
 pub const IMAGE_REPO: &str = "wnm-pod-test";
@@ -207,16 +210,67 @@ fn label(body: &str, name: &str) -> Option<String> {
     Some(body[start..start + len].to_string())
 }
 
-/// Wait until `f` holds, up to `limit`.
-pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
+/// The context a docker backend is built from: machine `m`, wnm's base dir `base`, the
+/// filesystem root `root` (its `/etc/passwd` names the users).
+pub fn context(m: Machine, base: &Path, root: &Path) -> BackendContext {
+    BackendContext {
+        manager: m.process_manager.clone(),
+        machine: m,
+        runner: Arc::new(wnm_runner::SystemRunner::new()),
+        line: Arc::new(Antnode04),
+        firewall: Arc::new(NullFirewall),
+        base_dir: base.to_path_buf(),
+        root: root.to_path_buf(),
     }
-    f()
+}
+
+/// A `docker+user` config: pods of `max` nodes from `image`, node dirs under `storage`, the
+/// machine's environment `WNM_TEST_MARK=machine`, upnp off, a 3 s stop grace, and the real
+/// `wnm` as every pod's supervisor (the test binary is not wnm).
+pub fn config(base: &Path, storage: &Path, image: &str, max: u32) -> DockerConfig {
+    let mut m = Machine::defaults_for(2);
+    m.process_manager = "docker+user".parse().unwrap();
+    m.node_storage = storage.to_string_lossy().into_owned();
+    m.docker_image = image.into();
+    m.max_node_per_container = max;
+    m.min_container_count = 1;
+    m.no_upnp = true;
+    m.environment = "WNM_TEST_MARK=machine".into();
+    let mut cfg = DockerConfig::from_context(&context(m, base, Path::new("/"))).unwrap();
+    cfg.supervisor = workspace_bin("wnm");
+    cfg.stop_grace = Duration::from_secs(3);
+    cfg
+}
+
+/// Node `id` laid out under `cfg`'s node storage and log base, on these ports, with its own
+/// environment `NODE_MARK=n<id>`.
+pub fn node(cfg: &DockerConfig, id: u32, port: u16, metrics: u16) -> Node {
+    let name = wnm_core::service_name(id);
+    let root = cfg.node_storage.join(&name);
+    Node {
+        id,
+        service_name: name.clone(),
+        port,
+        metrics_port: metrics,
+        rpc_port: 0,
+        binary: root.join("antnode").to_string_lossy().into_owned(),
+        root_dir: root.to_string_lossy().into_owned(),
+        log_dir: cfg.log_base.join(&name).to_string_lossy().into_owned(),
+        user: String::new(),
+        wallet: WALLET.into(),
+        network: "evm-arbitrum-one".into(),
+        version: None,
+        peer_id: None,
+        status: NodeStatus::Stopped,
+        status_changed_at: 0,
+        created_at: 1_700_000_000 + i64::from(id),
+        manager: cfg.manager.clone(),
+        line: "antnode-0.4".into(),
+        container_id: None,
+        host: "127.0.0.1".into(),
+        environment: format!("NODE_MARK=n{id}"),
+        metrics: Default::default(),
+    }
 }
 
 /// Copy the node emulator to `dest` as a plain binary (pods cannot run the host's wrapper

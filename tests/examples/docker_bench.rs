@@ -9,14 +9,13 @@
 #[path = "../docker_harness.rs"]
 mod docker_harness;
 
-use docker_harness::{ContainerGuard, docker, http_get, install_emulator, pod_image, wait_for};
-use std::path::{Path, PathBuf};
+use docker_harness::{ContainerGuard, config, docker, http_get, install_emulator, node, pod_image};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wnm_backend_docker::DockerBackend;
-use wnm_backend_docker::config::DockerConfig;
-use wnm_core::{Antnode04, Backend, BackendContext, Machine, Node, NodeStatus, NullFirewall};
-use wnm_tests::{WALLET, workspace_bin};
+use wnm_core::{Antnode04, Backend, Node};
+use wnm_tests::{wait_for, workspace_bin};
 
 fn kb(pid: &str, key: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -55,54 +54,14 @@ fn main() {
     let base = d.path().join("base");
     let source = d.path().join("bin/antnode");
     install_emulator(&source);
-    let mut m = Machine::defaults_for(2);
-    m.process_manager = "docker+user".parse().unwrap();
-    m.node_storage = d.path().join("nodes").to_string_lossy().into_owned();
-    m.docker_image = image;
-    m.max_node_per_container = u32::from(count);
-    m.no_upnp = true;
-    let ctx = BackendContext {
-        manager: m.process_manager.clone(),
-        machine: m,
-        runner: Arc::new(wnm_runner::SystemRunner::new()),
-        line: Arc::new(Antnode04),
-        firewall: Arc::new(NullFirewall),
-        base_dir: base,
-        root: PathBuf::from("/"),
-    };
-    let mut cfg = DockerConfig::from_context(&ctx).unwrap();
-    cfg.supervisor = wnm.clone();
+    let mut cfg = config(&base, &d.path().join("nodes"), &image, u32::from(count));
+    // The product's grace and environment, not the tests' shorter ones.
+    cfg.stop_grace = wnm_backend_docker::config::DEFAULT_STOP_GRACE;
+    cfg.environment.clear();
     let _guard = ContainerGuard(cfg.colony.clone());
     let first = wnm_testkit::free_port_range(count * 2).unwrap();
     let nodes: Vec<Node> = (1..=count)
-        .map(|i| {
-            let name = wnm_core::service_name(u32::from(i));
-            let root = cfg.node_storage.join(&name);
-            Node {
-                id: u32::from(i),
-                service_name: name.clone(),
-                port: first + i - 1,
-                metrics_port: first + count + i - 1,
-                rpc_port: 0,
-                binary: root.join("antnode").to_string_lossy().into_owned(),
-                root_dir: root.to_string_lossy().into_owned(),
-                log_dir: cfg.log_base.join(&name).to_string_lossy().into_owned(),
-                user: String::new(),
-                wallet: WALLET.into(),
-                network: "evm-arbitrum-one".into(),
-                version: None,
-                peer_id: None,
-                status: NodeStatus::Stopped,
-                status_changed_at: 0,
-                created_at: 0,
-                manager: cfg.manager.clone(),
-                line: "antnode-0.4".into(),
-                container_id: None,
-                host: "127.0.0.1".into(),
-                environment: String::new(),
-                metrics: Default::default(),
-            }
-        })
+        .map(|i| node(&cfg, u32::from(i), first + i - 1, first + count + i - 1))
         .collect();
     let b = DockerBackend::new(cfg.clone(), Arc::new(Antnode04));
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -121,6 +80,7 @@ fn main() {
         rt.block_on(b.start(n)).unwrap();
     }
     let start = t.elapsed();
+    let calls = b.pods().calls();
     assert!(wait_for(Duration::from_secs(120), || all_answer(&nodes)));
     let answering = t.elapsed();
     let pod = wnm_backend_docker::spec::pod_name(&cfg.colony, 1);
@@ -182,6 +142,10 @@ fn main() {
     println!(
         "  docker restart until all {count} answer again: {:.1} s",
         restart.as_secs_f64()
+    );
+    println!(
+        "  docker asked during create + start: {} container lists, {} process lists (docker top)",
+        calls.lists, calls.tops
     );
     println!("  teardown: {:.1} s", teardown.as_secs_f64());
 }
