@@ -278,7 +278,7 @@ pub static KEYS: &[Key] = &[
     setting!(node_removal_strategy, Kind::Text, parse::removal_strategy, "STRATEGY", "Which node goes first when removing (youngest)"),
     setting!(process_manager, Kind::Text, parse::process_manager, "KIND+MODE", "systemd+user, systemd+sudo, setsid+user, setsid+sudo, launchd+user, launchd+sudo, antctl+user, antctl+sudo, antctl+zen, docker+user; fixed after --init").immutable(),
     setting!(max_node_per_container, Kind::Int, parse::at_least_one_u32, "N", "Docker: nodes per container"),
-    setting!(min_container_count, Kind::Int, parse::uint32, "N", "Docker: containers kept even when empty"),
+    setting!(min_container_count, Kind::Int, parse::uint32, "N", "Docker: spread nodes over at least N containers; empty ones beyond N are removed, and all once no node is left"),
     setting!(docker_image, Kind::Text, parse::docker_image, "IMAGE", "Docker: image the node containers run"),
     setting!(no_upnp, Kind::Bool, parse::boolean, "BOOL", "Pass --no-upnp to nodes (turn off with --upnp or --no_upnp=false)").negation("upnp"),
     setting!(antnode_path, Kind::Text, parse::binary_path, "PATH", "antnode binary new nodes and upgrades copy (absolute or ~/...)"),
