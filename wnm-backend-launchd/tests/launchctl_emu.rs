@@ -194,21 +194,15 @@ fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
 }
 
 fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-        !s.rsplit_once(')')
-            .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
-    })
+    wnm_runner::is_alive(pid)
 }
 
-fn proc_list(pid: u32, what: &str) -> Vec<String> {
-    std::fs::read(format!("/proc/{pid}/{what}"))
-        .map(|raw| {
-            raw.split(|b| *b == 0)
-                .filter(|a| !a.is_empty())
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
+fn cmdline(pid: u32) -> Vec<String> {
+    wnm_runner::proc::cmdline(pid).unwrap_or_default()
+}
+
+fn environ(pid: u32) -> Vec<String> {
+    wnm_runner::proc::environ(pid).unwrap_or_default()
 }
 
 async fn running_pid(b: &LaunchdBackend, n: &Node) -> u32 {
@@ -246,14 +240,14 @@ async fn user_mode_node_life_with_real_processes() {
     .expect("the node answers /metrics");
     assert!(metrics.contains("ant_"), "{metrics}");
     let pid = running_pid(b, &n).await;
-    let argv = proc_list(pid, "cmdline");
+    let argv = cmdline(pid);
     assert!(argv.contains(&n.root_dir), "{argv:?}");
     assert!(
         argv.contains(&"--relay".to_string()),
         "start_args reach the node: {argv:?}"
     );
     assert!(argv.contains(&"--no-upnp".to_string()), "{argv:?}");
-    let env = proc_list(pid, "environ");
+    let env = environ(pid);
     assert!(env.contains(&"WNM_T=a&b<c>\"q\"x".to_string()), "{env:?}");
     assert!(env.contains(&"RUST_LOG=info,x=y".to_string()), "{env:?}");
     assert!(env.contains(&"NODE_ONLY=yes".to_string()), "{env:?}");

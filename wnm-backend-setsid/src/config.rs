@@ -146,6 +146,7 @@ mod tests {
             uid: 1001,
             gid: 1002,
             home: "/home/ant".into(),
+            shell: "/bin/bash".into(),
         }
     }
 

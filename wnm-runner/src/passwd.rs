@@ -1,5 +1,6 @@
-//! Looking OS users up in `/etc/passwd` text (name, uid, gid, home) without libc calls; the
-//! backends share it (setsid and docker run nodes as `ant` in sudo mode).
+//! Looking OS users up in `/etc/passwd` text (name, uid, gid, home, shell) without libc calls;
+//! the backends share it (setsid and docker run nodes as `ant` in sudo mode), and so does the
+//! tests' launchctl stand-in (a job's `UserName`).
 use std::path::Path;
 
 /// One `/etc/passwd` line.
@@ -13,6 +14,8 @@ pub struct PasswdEntry {
     pub gid: u32,
     /// Home directory.
     pub home: String,
+    /// Login shell (empty when the line has none).
+    pub shell: String,
 }
 
 fn entries(text: &str) -> impl Iterator<Item = PasswdEntry> + '_ {
@@ -30,6 +33,7 @@ fn entries(text: &str) -> impl Iterator<Item = PasswdEntry> + '_ {
             uid: f[2].parse().ok()?,
             gid: f[3].parse().ok()?,
             home: f[5].to_string(),
+            shell: f.get(6).map_or(String::new(), |s| s.to_string()),
         })
     })
 }
@@ -59,9 +63,11 @@ mod tests {
     fn finds_users() {
         let ant = lookup_user(PASSWD, "ant").unwrap();
         assert_eq!(
-            (ant.uid, ant.gid, ant.home.as_str()),
-            (1001, 1002, "/home/ant")
+            (ant.uid, ant.gid, ant.home.as_str(), ant.shell.as_str()),
+            (1001, 1002, "/home/ant", "/bin/bash")
         );
+        let no_shell = lookup_user("op:x:5:5::/home/op", "op").unwrap();
+        assert_eq!(no_shell.shell, "");
         assert_eq!(lookup_uid(PASSWD, 0).unwrap().name, "root");
         assert!(lookup_user(PASSWD, "broken").is_none());
         assert!(lookup_user(PASSWD, "nobody").is_none());

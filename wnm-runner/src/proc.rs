@@ -86,6 +86,12 @@ pub fn cmdline(pid: u32) -> Option<Vec<String>> {
     Some(parse_cmdline(&bytes))
 }
 
+/// The environment `pid` was started with (`K=V` entries, in order); needs the same user or root.
+pub fn environ(pid: u32) -> Option<Vec<String>> {
+    let bytes = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    Some(parse_cmdline(&bytes))
+}
+
 /// The executable `pid` runs (`/proc/PID/exe`); needs the same user or root.
 pub fn exe(pid: u32) -> Option<PathBuf> {
     std::fs::read_link(format!("/proc/{pid}/exe")).ok()
@@ -140,6 +146,11 @@ mod tests {
         assert!(!s.is_zombie());
         assert!(s.starttime > 0, "started after the boot");
         assert!(!cmdline(me).unwrap().is_empty());
+        let env = environ(me).unwrap();
+        if let Ok(path) = std::env::var("PATH") {
+            assert!(env.contains(&format!("PATH={path}")), "{env:?}");
+        }
+        assert!(environ(u32::MAX).is_none());
     }
 
     #[test]

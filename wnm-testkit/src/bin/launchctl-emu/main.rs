@@ -27,18 +27,15 @@
 //!   code * 256, or the signal number) / `"PID" = N;` (only while the process runs) /
 //!   `"Program" = "...";` / `"ProgramArguments" = ( "..."; );` / `};`, tab indented. Not
 //!   loaded: `Could not find service "LABEL" in domain for port` on stderr, exit 113.
-//! - `list`: a `PID\tStatus\tLabel` table (`-` for no pid; status = exit code, or minus the
-//!   signal).
-//! - `kickstart [-k] [-p] DOMAIN/LABEL` (`gui/<uid>/L`, `user/<uid>/L`, `system/L`): starts the
-//!   job now; `-k` kills a running instance first (SIGKILL), `-p` prints the new pid. Returns
-//!   once the process is started. Not loaded in that domain: `Could not find service "LABEL" in
-//!   domain for port`, exit 113; a malformed target: `Unrecognized target specifier.`, exit 64.
-//! - `bootstrap DOMAIN PLIST`: `load` into DOMAIN; already loaded: `Bootstrap failed: 5:
-//!   Input/output error`, exit 5.
-//! - `bootout DOMAIN/LABEL`: unloads and, unlike `unload`, waits for the process to exit. Not
-//!   loaded: `Boot-out failed: 113: Could not find specified service`, exit 113.
+//! - `list`: every job of the caller's domain as a table, exit 0: the header `PID\tStatus\tLabel`,
+//!   then one `PID\tSTATUS\tLABEL` line per job (`-` for no pid; status = the last exit code, or
+//!   minus the signal that ended it). The emulator lists every loaded job (one domain per test).
+//! - `kickstart [-k] DOMAIN/LABEL` (`gui/<uid>/L`, `user/<uid>/L`, `system/L`): starts the job
+//!   now; `-k` kills a running instance first (SIGKILL). Returns once the process is started.
+//!   Not loaded in that domain: `Could not find service "LABEL" in domain for port`, exit 113; a
+//!   malformed target: `Unrecognized target specifier.`, exit 64.
 //!
-//! Anything else prints `launchctl-emu: ... is not emulated` and exits 64 (no real launchctl
+//! Only what the launchd backend runs is emulated. Anything else prints `launchctl-emu: ... is not emulated` and exits 64 (no real launchctl
 //! message is invented). Test-only infrastructure: it spawns with `std::process::Command`.
 #![allow(clippy::disallowed_methods)]
 
@@ -268,9 +265,8 @@ fn parse_target(t: &str) -> Option<(String, String)> {
 
 fn kickstart(st: &State, args: &[String]) -> Outcome {
     let kill = args.iter().any(|a| a == "-k");
-    let print = args.iter().any(|a| a == "-p");
     let Some(target) = args.iter().find(|a| !a.starts_with('-')) else {
-        return Outcome::fail(64, "Usage: launchctl kickstart [-kp] <service-target>");
+        return Outcome::fail(64, "Usage: launchctl kickstart [-k] <service-target>");
     };
     let Some((domain, label)) = parse_target(target) else {
         return Outcome::fail(64, "Unrecognized target specifier.");
@@ -294,59 +290,13 @@ fn kickstart(st: &State, args: &[String]) -> Outcome {
     }
     run.write("kick", if kill { "kill" } else { "start" });
     let end = Instant::now() + Duration::from_secs(10);
-    let mut o = Outcome::default();
     while Instant::now() < end {
-        if let Some(p) = run.pid()
-            && Some(p) != before
-            && !run.file("kick").exists()
+        let kicked = !run.file("kick").exists();
+        if kicked
+            && (run.pid().is_some_and(|p| Some(p) != before) || run.read("spawn_error").is_some())
         {
-            if print {
-                o.out = format!("service spawned with pid: {p}\n");
-            }
-            return o;
+            break;
         }
-        if !run.file("kick").exists() && run.read("spawn_error").is_some() {
-            return o;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    o
-}
-
-fn bootstrap(st: &State, args: &[String]) -> Outcome {
-    let [domain, paths @ ..] = args else {
-        return Outcome::fail(
-            64,
-            "Usage: launchctl bootstrap <domain-target> [service-path...]",
-        );
-    };
-    let mut o = Outcome::default();
-    for path in paths {
-        if let Err(line) = load_one(st, path, domain, false) {
-            if line.ends_with("service already loaded") {
-                return Outcome::fail(5, "Bootstrap failed: 5: Input/output error");
-            }
-            o.line(line);
-            o.code = 5;
-        }
-    }
-    o
-}
-
-fn bootout(st: &State, args: &[String]) -> Outcome {
-    let Some((_, label)) = args.first().and_then(|t| parse_target(t)) else {
-        return Outcome::fail(64, "Unrecognized target specifier.");
-    };
-    let Some(run) = st.run_of(&label) else {
-        return Outcome::fail(
-            113,
-            "Boot-out failed: 113: Could not find specified service",
-        );
-    };
-    let limit = job_of(&run).map_or(20, |j| j.exit_timeout) + 5;
-    stop_run(st, &label, &run);
-    let end = Instant::now() + Duration::from_secs(limit);
-    while run.dir.exists() && Instant::now() < end {
         std::thread::sleep(Duration::from_millis(20));
     }
     Outcome::default()
@@ -379,8 +329,6 @@ fn dispatch(args: &[String]) -> Outcome {
         "remove" => remove(&st, rest),
         "list" => list(&st, rest),
         "kickstart" => kickstart(&st, rest),
-        "bootstrap" => bootstrap(&st, rest),
-        "bootout" => bootout(&st, rest),
         other => Outcome::fail(
             64,
             format!("launchctl-emu: subcommand {other:?} is not emulated (state in ${STATE_ENV})"),

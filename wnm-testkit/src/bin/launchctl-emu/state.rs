@@ -7,7 +7,7 @@
 //! - `disabled/<label>`: the override database `load -w` / `unload -w` write.
 //! - `lock`: taken while a command changes the state.
 use std::os::fd::AsFd;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The state directory's variable.
 pub const STATE_ENV: &str = "LAUNCHCTL_EMU_STATE";
@@ -122,7 +122,7 @@ impl Run {
     pub fn pid(&self) -> Option<u32> {
         self.read("pid")
             .and_then(|p| p.parse().ok())
-            .filter(|p| alive(*p))
+            .filter(|p| wnm_runner::is_alive(*p))
     }
 
     /// The wait status of the last exit (0 before any).
@@ -130,35 +130,5 @@ impl Run {
         self.read("last_exit")
             .and_then(|s| s.parse().ok())
             .unwrap_or(0)
-    }
-}
-
-/// True while `pid` exists and is not a zombie.
-pub fn alive(pid: u32) -> bool {
-    let Some(p) = i32::try_from(pid)
-        .ok()
-        .and_then(rustix::process::Pid::from_raw)
-    else {
-        return false;
-    };
-    match rustix::process::test_kill_process(p) {
-        Ok(()) | Err(rustix::io::Errno::PERM) => {}
-        Err(_) => return false,
-    }
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-        Err(_) => !Path::new("/proc/self/stat").exists(),
-    }
-}
-
-/// Send `sig` to `pid` (gone is fine).
-pub fn signal(pid: u32, sig: rustix::process::Signal) {
-    if let Some(p) = i32::try_from(pid)
-        .ok()
-        .and_then(rustix::process::Pid::from_raw)
-    {
-        let _ = rustix::process::kill_process(p, sig);
     }
 }

@@ -17,7 +17,7 @@
 //! as root (a job that cannot be spawned exits with EX_CONFIG, wait status 78 << 8 = 19968).
 //! When the job's process exits, what is left of its process group is SIGKILLed, as launchd does
 //! unless `AbandonProcessGroup`.
-use crate::state::{Run, signal};
+use crate::state::Run;
 use crate::xml::Job;
 use rustix::process::Signal;
 use std::fs::OpenOptions;
@@ -25,29 +25,15 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use wnm_runner::passwd::{PasswdEntry, lookup_user, passwd_text};
 
 /// Wait status launchd records for a job it could not spawn (`EX_CONFIG` << 8).
 pub const SPAWN_FAILED: i32 = 78 << 8;
 const TICK: Duration = Duration::from_millis(50);
 
-struct Passwd {
-    uid: u32,
-    gid: u32,
-    home: String,
-    shell: String,
-}
-
-fn passwd(user: &str) -> Option<Passwd> {
-    let text = std::fs::read_to_string("/etc/passwd").ok()?;
-    text.lines().find_map(|l| {
-        let f: Vec<&str> = l.split(':').collect();
-        (f.len() >= 7 && f[0] == user).then(|| Passwd {
-            uid: f[2].parse().unwrap_or(u32::MAX),
-            gid: f[3].parse().unwrap_or(u32::MAX),
-            home: f[5].to_string(),
-            shell: f[6].to_string(),
-        })
-    })
+/// The passwd entry of `user` on this host.
+fn passwd(user: &str) -> Option<PasswdEntry> {
+    lookup_user(&passwd_text(std::path::Path::new("/"))?, user)
 }
 
 fn output(path: Option<&String>) -> std::io::Result<Stdio> {
@@ -132,7 +118,7 @@ fn wait_exit(run: &Run, child: &mut Option<Child>, limit: Duration) -> bool {
 
 fn kill_now(run: &Run, child: &mut Option<Child>) {
     if let Some(c) = child.as_ref() {
-        signal(c.id(), Signal::KILL);
+        let _ = wnm_runner::send_signal(c.id(), wnm_core::Signal::Kill);
     }
     wait_exit(run, child, Duration::from_secs(5));
 }
@@ -140,7 +126,7 @@ fn kill_now(run: &Run, child: &mut Option<Child>) {
 /// SIGTERM, `ExitTimeOut`, SIGKILL: how launchd stops a job it unloads.
 fn terminate(run: &Run, child: &mut Option<Child>, job: &Job) {
     if let Some(c) = child.as_ref() {
-        signal(c.id(), Signal::TERM);
+        let _ = wnm_runner::send_signal(c.id(), wnm_core::Signal::Term);
         if !wait_exit(run, child, Duration::from_secs(job.exit_timeout)) {
             kill_now(run, child);
         }
