@@ -1,7 +1,7 @@
 //! `LaunchdBackend`: the `wnm_core::Backend` for `launchd+user` and `launchd+sudo`: lays nodes out
 //! (dirs, binary copy, plist), drives them with launchctl (`load -w` starts, `unload -w` stops,
-//! `kickstart -k` restarts, `list` tells the state), upgrades the binary in place, and finds
-//! existing plists. It never touches the firewall: the executor opens and closes node ports.
+//! `kickstart -k` restarts, `list LABEL` tells a node's state), upgrades the binary in place, and
+//! finds existing plists (their states from one `list` table). It never touches the firewall: the executor opens and closes node ports.
 //!
 //! `create` writes the plist without loading it (a loaded job with `RunAtLoad` would start at
 //! once); `start` rewrites it from the current settings when the job is not loaded, so a changed
@@ -10,11 +10,11 @@ use crate::config::LaunchdConfig;
 use crate::discover::{DiscoverContext, node_from_plist};
 use crate::error::{check, failed};
 use crate::fs::{PLIST_MODE, Privilege, PrivilegedFs, install_executable, node_fs};
-use crate::parse::{ListAnswer, list_answer, parse_plist};
+use crate::parse::{ListAnswer, TableEntry, list_answer, parse_list_table, parse_plist};
 use crate::plist::{PlistSpec, label, parse_plist_file_name};
 use async_trait::async_trait;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wnm_core::node::NodeDefaults;
 use wnm_core::profile::line_by_name;
@@ -31,6 +31,7 @@ pub struct LaunchdBackend {
     runner: Arc<dyn Runner>,
     line: Arc<dyn NodeLine>,
     fs: PrivilegedFs,
+    users_found: Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for LaunchdBackend {
@@ -114,6 +115,7 @@ impl LaunchdBackend {
             machine: ctx.machine.clone(),
             runner: ctx.runner.clone(),
             line: ctx.line.clone(),
+            users_found: Mutex::new(Vec::new()),
         }
     }
 
@@ -175,6 +177,14 @@ impl LaunchdBackend {
                 &format!("asking launchd about {}", node.service_name),
             )),
         }
+    }
+
+    /// Every job of the domain, from one `launchctl list`.
+    pub async fn list_table(&self) -> Result<Vec<TableEntry>> {
+        let cmd = self.cfg.launchctl.list_all();
+        let out = self.runner.run(&cmd).await?;
+        check(&cmd, &out, "asking launchd for its jobs")?;
+        parse_list_table(&out.stdout)
     }
 
     async fn write_plist(&self, node: &Node) -> Result<()> {
@@ -270,11 +280,28 @@ impl LaunchdBackend {
         }
     }
 
-    /// In sudo mode the node user must exist before launchd can run a job as it.
+    /// In sudo mode the node user must exist before launchd can run a job as it. Asked once
+    /// per user and backend (`id -u USER`): a user found stays found for the run.
     async fn check_user(&self, user: &str) -> Result<()> {
+        let known = |u: &str| {
+            self.users_found
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .any(|k| k == u)
+        };
+        if known(user) {
+            return Ok(());
+        }
         let cmd = CommandSpec::new("id", ["-u", user]);
         let out = self.runner.run(&cmd).await?;
         if out.success() {
+            if !known(user) {
+                self.users_found
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(user.to_string());
+            }
             return Ok(());
         }
         Err(Error::not_found(format!(
@@ -504,12 +531,20 @@ impl Backend for LaunchdBackend {
             }
         }
         nodes.sort_by_key(|n| n.id);
+        // One `launchctl list` table for every job, not one `list LABEL` per plist.
+        let table = if nodes.is_empty() {
+            Vec::new()
+        } else {
+            self.list_table().await?
+        };
         for n in &mut nodes {
             let root = PathBuf::from(&n.root_dir);
-            let answer = self.list(n).await?;
+            let running = table
+                .iter()
+                .any(|e| e.label == label(n.id) && e.pid.is_some());
             n.status = if !root.is_dir() {
                 NodeStatus::Dead
-            } else if matches!(&answer, ListAnswer::Loaded(e) if e.running()) {
+            } else if running {
                 NodeStatus::Running
             } else {
                 NodeStatus::Stopped

@@ -376,6 +376,16 @@ async fn sudo_mode_goes_through_sudo_into_the_system_domain() {
     assert_eq!(f.plist(&made), plist);
     let lines = f.runner.run_lines();
     assert_eq!(lines[0], "id -u ant");
+    let mut other = f.node(4);
+    other.user = String::new();
+    f.backend.create(&other, &f.source()).await.unwrap();
+    let ids = f
+        .runner
+        .run_lines()
+        .iter()
+        .filter(|l| l.starts_with("id "))
+        .count();
+    assert_eq!(ids, 1, "the node user is looked up once per backend");
     assert_eq!(lines[1], format!("sudo -n mkdir -p {}", n.root_dir));
     assert_eq!(lines[2], format!("sudo -n mkdir -p {}", n.log_dir));
     assert!(
@@ -474,22 +484,18 @@ async fn discover_reads_plists_and_asks_launchd() {
         f.backend.plist_spec(&two).unwrap().render(),
     )
     .unwrap();
-    f.runner.respond(
-        "launchctl",
-        &["list", "com.autonomi.antnode-1"],
-        running("com.autonomi.antnode-1", 4001),
-    );
-    f.runner.respond(
-        "launchctl",
-        &["list", "com.autonomi.antnode-2"],
-        not_loaded("com.autonomi.antnode-2"),
-    );
-    f.runner.respond(
-        "launchctl",
-        &["list", "com.autonomi.antnode-5"],
-        not_loaded("com.autonomi.antnode-5"),
-    );
+    // antnode-2 loaded but exited, 5 running but its dir is gone; other jobs of the domain too
+    f.runner.push_output(out(
+        0,
+        "PID\tStatus\tLabel\n-\t0\tcom.apple.Safari\n4001\t0\tcom.autonomi.antnode-1\n-\t256\tcom.autonomi.antnode-2\n4005\t0\tcom.autonomi.antnode-5\n4010\t0\tcom.autonomi.antnode-10\n",
+        "",
+    ));
     let found = f.backend.discover().await.unwrap();
+    assert_eq!(
+        f.runner.run_lines(),
+        ["launchctl list"],
+        "one table for every plist"
+    );
     let ids: Vec<u32> = found.iter().map(|n| n.id).collect();
     assert_eq!(ids, [1, 2, 5]);
     let st: Vec<NodeStatus> = found.iter().map(|n| n.status).collect();
@@ -508,9 +514,18 @@ async fn discover_reads_plists_and_asks_launchd() {
         assert_eq!(got.user, "op");
     }
     assert!(found[0].created_at > 0);
-    // no plist dir at all: nothing found, no error
+    // no plist dir at all: nothing found, no error, nothing asked
     let empty = fixture("launchd+sudo", true);
     assert!(empty.backend.discover().await.unwrap().is_empty());
+    assert!(empty.runner.calls().is_empty());
+    // a table launchctl did not print is an error, not "nothing runs"
+    f.runner
+        .push_output(out(1, "", "sudo: a password is required\n"));
+    let e = f.backend.discover().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Backend);
+    f.runner.push_output(out(0, "{\n};\n", ""));
+    let e = f.backend.discover().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BadAnswer);
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //! driven the same way: `load -w PLIST` (loads the job; `RunAtLoad` starts it), `unload -w PLIST`
 //! (stops it with SIGTERM, launchd's SIGKILL after `ExitTimeOut`, and removes it from the
 //! domain), `kickstart -k DOMAIN/LABEL` (kill and start again), `list LABEL` (one job's state),
-//! and `remove LABEL` (unload a job whose plist file is gone).
+//! `list` (every job of the domain as a table, for discovery), and `remove LABEL` (unload a job
+//! whose plist file is gone).
 //! `-w` records the job as enabled (load) or disabled (unload) in launchd's override database,
 //! so a node wnm stopped is not started again by launchd at the next login or boot, while one
 //! that was running is.
@@ -102,6 +103,11 @@ impl Launchctl {
         self.command(["list", label])
     }
 
+    /// `list`: every job of the domain in one table.
+    pub fn list_all(&self) -> CommandSpec {
+        self.command(["list"])
+    }
+
     /// `remove LABEL`: unload a job by label (its plist file is gone).
     pub fn remove(&self, label: &str) -> CommandSpec {
         self.command(["remove", label])
@@ -136,6 +142,7 @@ mod tests {
             l.remove("com.autonomi.antnode-1").display(),
             "launchctl remove com.autonomi.antnode-1"
         );
+        assert_eq!(l.list_all().display(), "launchctl list");
         // a path with a space stays one argument
         let spaced = "/Users/a b/Library/LaunchAgents/com.autonomi.antnode-2.plist";
         assert_eq!(l.load(spaced).args, ["load", "-w", spaced]);
@@ -167,6 +174,7 @@ mod tests {
                 "system/com.autonomi.antnode-7"
             ]
         );
+        assert_eq!(sudo.list_all().args, ["-n", "/usr/local/bin/lc", "list"]);
         assert_eq!(Domain::Gui(0).target(), "gui/0");
         assert_eq!(Domain::System.target(), "system");
     }

@@ -1,6 +1,7 @@
 //! Reading back (pure): job plists (ours, the Python wnm's, hand-edited ones: any key order,
-//! extra keys, `<true/>` or `<true></true>`, comments, entities) into a [`PlistSpec`], and the
-//! output of `launchctl list LABEL` into a [`ListEntry`].
+//! extra keys, `<true/>` or `<true></true>`, comments, entities) into a [`PlistSpec`], the output
+//! of `launchctl list LABEL` into a [`ListEntry`], and the table of `launchctl list` into
+//! [`TableEntry`]s.
 use crate::launchctl::EXIT_NOT_FOUND;
 use crate::plist::PlistSpec;
 use wnm_core::{CommandOutput, Error, Result};
@@ -191,6 +192,76 @@ fn unquote(v: &str) -> String {
     inner.replace("\\\"", "\"").replace("\\\\", "\\")
 }
 
+/// One line of the `launchctl list` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableEntry {
+    /// The job's label.
+    pub label: String,
+    /// Its process, while it runs.
+    pub pid: Option<u32>,
+    /// The last exit code, or minus the signal that ended it (`None` for `-`).
+    pub status: Option<i64>,
+}
+
+/// Parse the table `launchctl list` prints: every job of the domain in three tab-separated
+/// columns under the header `PID\tStatus\tLabel`, as launchctl(1) documents it: "The first
+/// column displays the PID of the job if it is running. The second column displays the last exit
+/// status of the job. If the number in this column is negative, it represents the negative of the
+/// signal which stopped the job. The third column is the job's label." A column without a value
+/// holds `-`:
+///
+/// ```text
+/// PID<TAB>Status<TAB>Label
+/// 4242<TAB>0<TAB>com.autonomi.antnode-1
+/// -<TAB>0<TAB>com.autonomi.antnode-2
+/// -<TAB>-9<TAB>com.autonomi.antnode-3
+/// ```
+///
+/// Refuses text without that header (a sudo prompt, a job dictionary) and lines that are not
+/// three columns with a number or `-` in the first two.
+pub fn parse_list_table(stdout: &str) -> Result<Vec<TableEntry>> {
+    let bad = |what: String| Error::new(wnm_core::ErrorKind::BadAnswer, what);
+    let mut lines = stdout.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<&str> = lines
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    if header != ["PID", "Status", "Label"] {
+        return Err(bad(format!(
+            "launchctl list printed {:?}, not its PID/Status/Label table",
+            stdout.chars().take(120).collect::<String>()
+        )));
+    }
+    lines
+        .map(|line| {
+            let cols: Vec<&str> = line.split('\t').map(str::trim).collect();
+            let number = |c: &str| -> std::result::Result<Option<i64>, ()> {
+                if c == "-" {
+                    Ok(None)
+                } else {
+                    c.parse().map(Some).map_err(|_| ())
+                }
+            };
+            match cols.as_slice() {
+                [pid, status, label] if !label.is_empty() => match (number(pid), number(status)) {
+                    (Ok(p), Ok(st)) => Ok(TableEntry {
+                        label: label.to_string(),
+                        pid: p.and_then(|p| u32::try_from(p).ok()).filter(|p| *p > 0),
+                        status: st,
+                    }),
+                    _ => Err(bad(format!(
+                        "launchctl list line {line:?} is not PID, status, label"
+                    ))),
+                },
+                _ => Err(bad(format!(
+                    "launchctl list line {line:?} is not PID, status, label"
+                ))),
+            }
+        })
+        .collect()
+}
+
 /// What `launchctl list LABEL` answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListAnswer {
@@ -242,6 +313,34 @@ mod tests {
         // brackets inside a quoted path open nothing
         let quoted = "{\n\t\"Program\" = \"/n/a (copy {/antnode\";\n\t\"PID\" = 9;\n};\n";
         assert_eq!(parse_list(quoted).unwrap().pid, Some(9));
+    }
+
+    #[test]
+    fn the_list_table() {
+        let text = "PID\tStatus\tLabel\n4242\t0\tcom.autonomi.antnode-1\n-\t0\tcom.autonomi.antnode-2\n-\t-9\tcom.autonomi.antnode-3\n-\t19968\tcom.apple.Something\n";
+        let t = parse_list_table(text).unwrap();
+        assert_eq!(
+            t[0],
+            TableEntry {
+                label: "com.autonomi.antnode-1".into(),
+                pid: Some(4242),
+                status: Some(0)
+            }
+        );
+        assert_eq!((t[1].pid, t[1].status), (None, Some(0)));
+        assert_eq!(t[2].status, Some(-9), "killed by SIGKILL");
+        assert_eq!(t.len(), 4);
+        assert!(parse_list_table("PID\tStatus\tLabel\n").unwrap().is_empty());
+        for bad in [
+            "",
+            "sudo: a password is required\n",
+            "{\n\t\"Label\" = \"x\";\n};\n",
+            "PID\tStatus\tLabel\nx\t0\tlabel\n",
+            "PID\tStatus\tLabel\n1\t0\n",
+        ] {
+            let e = parse_list_table(bad).unwrap_err();
+            assert_eq!(e.kind(), wnm_core::ErrorKind::BadAnswer, "{bad:?}");
+        }
     }
 
     #[test]
