@@ -204,12 +204,18 @@ impl Cycle {
         )
         .await?;
         if !opts.dry_run {
-            let watched: Vec<_> = collected
-                .nodes
-                .iter()
-                .filter(|n| n.status != NodeStatus::Disabled)
-                .cloned()
-                .collect();
+            // Disabled nodes are not watched; copy the rest only when there is one to leave out.
+            let disabled = |n: &Node| n.status == NodeStatus::Disabled;
+            let watched: std::borrow::Cow<'_, [Node]> = if collected.nodes.iter().any(disabled) {
+                collected
+                    .nodes
+                    .iter()
+                    .filter(|n| !disabled(n))
+                    .cloned()
+                    .collect()
+            } else {
+                (&collected.nodes[..]).into()
+            };
             self.store
                 .save_survey_with_reasons(&watched, &collected.reasons)
                 .await?;
