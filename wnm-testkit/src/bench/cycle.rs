@@ -1,22 +1,26 @@
-//! The idle cycle in-process, as `wnm` runs it between its start and its exit: open the store
-//! and read the nodes, the real sysinfo machine window around `wnm_runtime::collect::collect`
-//! (the survey, `/metadata` only where it can have changed), `wnm_engine::plan`, and the
-//! store's `save_survey` in one transaction. Not included (the `wnm` phase has them): process
-//! start, configuration layers, the run lock and `antnode --version`.
-use super::colony::{COLONY_VERSION, fresh_copy};
+//! The idle cycle in-process, as `wnm` runs it between its start and its exit: open the store,
+//! then the real `wnm_runtime::cycle::Cycle::run` (read the nodes, the sysinfo machine window
+//! around the survey with `/metadata` only where it can have changed, the survey saved with its
+//! reasons in one transaction, the firewall synced, `antnode --version`, crash recoveries looked
+//! for, the plan, its execution, the run state saved) with a backend for a colony where every
+//! node answers and the null firewall. Not included (the `wnm` phase has them): process start,
+//! configuration layers and the run lock.
+use super::colony::{COLONY_UPTIME_SECS, fresh_copy};
 use super::{PhaseArgs, PhaseReport, measure};
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use wnm_core::{
-    Backend, Capabilities, Error, IdAllocation, ManagerMode, Node, NodeFacts, ProcessState, Result,
-    Snapshot, UnixTime,
+    Antnode04, Backend, Capabilities, Error, ManagerMode, Node, NullFirewall, ProcessState, Result,
 };
-use wnm_runtime::collect::{collect, wants_metadata};
+use wnm_runtime::clock::{Clock, SystemClock};
+use wnm_runtime::collect::wants_metadata;
+use wnm_runtime::cycle::{Cycle, CycleOptions};
 use wnm_store::Store;
-use wnm_survey::{SurveyOptions, SysinfoSampler};
+use wnm_survey::SysinfoSampler;
 
-/// A backend for a colony where every node answers: collect asks it nothing.
+/// A backend for a colony where every node answers: the cycle asks it nothing.
 struct AnsweringColony;
 
 #[async_trait]
@@ -56,15 +60,23 @@ impl Backend for AnsweringColony {
 /// What one in-process idle cycle saw.
 struct Seen {
     answering: usize,
-    metadata_wanted: usize,
     steps: usize,
+    done: usize,
     disks: usize,
 }
 
-fn now() -> UnixTime {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as UnixTime)
+/// How many nodes of the colony get `/metadata` read up front (read before the measurement).
+async fn metadata_wanted(db: &Path) -> Result<usize> {
+    let store = Store::open(db).await?;
+    let now = SystemClock.now();
+    let n = store
+        .nodes()
+        .await?
+        .iter()
+        .filter(|n| wants_metadata(n, now).is_some())
+        .count();
+    store.close().await?;
+    Ok(n)
 }
 
 async fn idle_cycle(db: &Path) -> Result<Seen> {
@@ -73,43 +85,42 @@ async fn idle_cycle(db: &Path) -> Result<Seen> {
         .machine()
         .await?
         .ok_or_else(|| Error::not_found("no machine row in the colony"))?;
-    let nodes = store.nodes().await?;
-    let now = now();
-    let metadata_wanted = nodes
-        .iter()
-        .filter(|n| wants_metadata(n, now).is_some())
-        .count();
-    let mut sampler = SysinfoSampler::new(vec![PathBuf::from(&machine.node_storage)])?;
-    let timeout = Duration::from_millis(machine.survey_timeout_ms.max(1));
-    let opts = SurveyOptions {
-        concurrency: machine.survey_concurrency.max(1) as usize,
-        timeout,
-        connect_timeout: timeout.min(Duration::from_secs(2)),
-        ..SurveyOptions::default()
+    let sampler = SysinfoSampler::new(vec![PathBuf::from(&machine.node_storage)])?;
+    let log_base = db.with_file_name("logs");
+    let mut cycle = Cycle {
+        store: store.clone(),
+        source_binary: PathBuf::from(&machine.antnode_path),
+        machine,
+        backend: Arc::new(AnsweringColony),
+        firewall: Arc::new(NullFirewall),
+        line: Arc::new(Antnode04),
+        runner: Arc::new(wnm_runner::SystemRunner::new()),
+        sampler: Box::new(sampler),
+        clock: Arc::new(SystemClock),
+        log_base,
+        user: String::new(),
     };
-    let collected = collect(nodes, &AnsweringColony, &mut sampler, &opts, now).await?;
-    let snapshot = Snapshot {
-        metrics: collected.metrics.clone(),
-        nodes: collected.nodes.iter().map(NodeFacts::of).collect(),
-        binary_version: COLONY_VERSION.parse().ok(),
-        last_stopped_at: machine.last_stopped_at,
-        highest_node_id_used: machine.highest_node_id_used,
-        id_allocation: IdAllocation::FillHoles,
-        wallet_seed: now as u64,
+    let opts = CycleOptions {
+        dry_run: false,
+        pause: Duration::ZERO,
+        survey_delay: Duration::ZERO,
+        upgrade_confirm: Duration::from_secs(60),
     };
-    let policy = wnm_engine::Policy::from_machine(&machine)?;
-    let plan = wnm_engine::plan(&snapshot, &policy, now);
-    store.save_survey(&collected.nodes).await?;
+    let report = cycle.run(&opts).await?;
     store.close().await?;
+    if let Some(p) = report.binary.problem() {
+        return Err(Error::not_found(p));
+    }
     Ok(Seen {
-        answering: collected
+        answering: report
+            .collected
             .nodes
             .iter()
-            .filter(|n| n.metrics.uptime > super::colony::COLONY_UPTIME_SECS)
+            .filter(|n| n.metrics.uptime > COLONY_UPTIME_SECS)
             .count(),
-        metadata_wanted,
-        steps: plan.steps.len(),
-        disks: collected.metrics.disks.len(),
+        steps: report.plan.steps.len() + report.recovery.len(),
+        done: report.outcomes.len(),
+        disks: report.collected.metrics.disks.len(),
     })
 }
 
@@ -121,14 +132,17 @@ pub fn cycle_phase(args: &PhaseArgs) -> std::result::Result<PhaseReport, String>
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start tokio: {e}"))?;
+    let wanted = runtime
+        .block_on(metadata_wanted(&db))
+        .map_err(|e| format!("reading the colony: {e}"))?;
     let (seen, figures) = measure(|| runtime.block_on(idle_cycle(&db)));
     let seen = seen.map_err(|e| format!("idle cycle: {e}"))?;
     Ok(PhaseReport {
         figures,
         covered: args.n,
         note: format!(
-            "{}/{} answering, /metadata asked up front for {}, {} plan steps, {} filesystem(s)",
-            seen.answering, args.n, seen.metadata_wanted, seen.steps, seen.disks
+            "{}/{} answering, /metadata asked up front for {wanted}, {} plan steps ({} done), {} filesystem(s)",
+            seen.answering, args.n, seen.steps, seen.done, seen.disks
         ),
     })
 }

@@ -140,7 +140,7 @@ pub fn phases() -> Vec<Phase> {
         },
         Phase {
             name: "cycle",
-            about: "idle cycle in-process: open store + read nodes, sysinfo window over collect(), plan, save_survey",
+            about: "idle cycle in-process: open store, then the real Cycle::run (survey, save, plan, execute, run state)",
             run: cycle::cycle_phase,
         },
         Phase {
