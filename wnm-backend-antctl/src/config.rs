@@ -3,9 +3,10 @@
 //! nodes run as, where antctl keeps its registry, and the `start_args` and `environment` as
 //! antctl takes them (settings it cannot take refuse the backend: `InvalidConfig`, exit 2).
 use crate::args::{add_options, check_unit_safe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use wnm_core::profile::parse_environment;
 use wnm_core::{BackendContext, Error, ManagerMode, ProcessManager, Result};
+use wnm_runner::nodefs::expand_home_in;
 
 /// The user antctl runs system-wide nodes as.
 pub const NODE_USER: &str = "ant";
@@ -81,7 +82,9 @@ impl AntctlConfig {
             ManagerMode::User => (false, false),
             ManagerMode::Zen => (false, is_root),
         };
-        let program = expand_home(&ctx.machine.antctl_path, home);
+        let program = expand_home_in(ctx.machine.antctl_path.trim(), Path::new(home))
+            .display()
+            .to_string();
         if program.trim().is_empty() {
             return Err(Error::invalid_config(
                 "antctl_path is empty: give the antctl binary (--antctl_path /path/to/antctl)",
@@ -128,18 +131,6 @@ impl AntctlConfig {
     /// The registry file on disk (under `root`).
     pub fn registry_on_disk(&self) -> PathBuf {
         self.root.join(self.registry.trim_start_matches('/'))
-    }
-}
-
-/// `~` or `~/x` with the home dir.
-pub fn expand_home(p: &str, home: &str) -> String {
-    let p = p.trim();
-    if p == "~" {
-        home.to_string()
-    } else if let Some(rest) = p.strip_prefix("~/") {
-        format!("{}/{rest}", home.trim_end_matches('/'))
-    } else {
-        p.to_string()
     }
 }
 

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use wnm_core::profile::parse_environment;
 use wnm_core::{BackendContext, Error, ManagerMode, ProcessManager, Result};
+use wnm_runner::nodefs::expand_home_in;
 
 /// Environment variable naming the launchctl program to run instead of `launchctl` (tests; on
 /// a non-macOS host the backend works only with it).
@@ -103,18 +104,6 @@ pub struct LaunchdConfig {
     pub poll_interval: Duration,
 }
 
-/// `~` or `~/x` with the home dir.
-pub fn expand_home(p: &str, home: &str) -> String {
-    let p = p.trim();
-    if p == "~" {
-        home.to_string()
-    } else if let Some(rest) = p.strip_prefix("~/") {
-        format!("{}/{rest}", home.trim_end_matches('/'))
-    } else {
-        p.to_string()
-    }
-}
-
 impl LaunchdConfig {
     /// Resolve from the context and this host.
     pub fn from_context(ctx: &BackendContext) -> Result<LaunchdConfig> {
@@ -163,7 +152,9 @@ impl LaunchdConfig {
                 return Err(Error::invalid_config("launchd has no zen mode"));
             }
         };
-        let storage = expand_home(&ctx.machine.node_storage, &host.home);
+        let storage = expand_home_in(ctx.machine.node_storage.trim(), Path::new(&host.home))
+            .display()
+            .to_string();
         let environment = parse_environment(&ctx.machine.environment)?;
         Ok(LaunchdConfig {
             manager: manager.clone(),
@@ -286,7 +277,12 @@ mod tests {
         ctx.machine.environment = "1BAD=x".into();
         let e = LaunchdConfig::resolve(&ctx, &mac(501, false)).unwrap_err();
         assert_eq!(e.kind(), wnm_core::ErrorKind::InvalidConfig);
-        assert_eq!(expand_home("~", "/h"), "/h");
-        assert_eq!(expand_home("/abs", "/h"), "/abs");
+        ctx.machine.environment = String::new();
+        ctx.machine.node_storage = "~".into();
+        let c = LaunchdConfig::resolve(&ctx, &mac(501, false)).unwrap();
+        assert_eq!(c.node_storage, "/Users/ant");
+        ctx.machine.node_storage = " /abs ".into();
+        let c = LaunchdConfig::resolve(&ctx, &mac(501, false)).unwrap();
+        assert_eq!(c.node_storage, "/abs");
     }
 }

@@ -3,9 +3,10 @@
 use crate::fs::Privilege;
 use crate::systemctl::{Scope, Systemctl};
 use crate::users::current_user_name;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use wnm_core::profile::parse_environment;
 use wnm_core::{BackendContext, Error, ManagerMode, Result};
+use wnm_runner::nodefs::expand_home_in;
 
 /// The user sudo-mode nodes run as.
 pub const NODE_USER: &str = "ant";
@@ -88,7 +89,9 @@ impl SystemdConfig {
                 return Err(Error::invalid_config("systemd has no zen mode"));
             }
         };
-        let storage = expand_home(&ctx.machine.node_storage, home);
+        let storage = expand_home_in(ctx.machine.node_storage.trim(), Path::new(home))
+            .display()
+            .to_string();
         let environment = parse_environment(&ctx.machine.environment)?;
         Ok(SystemdConfig {
             mode,
@@ -127,18 +130,6 @@ impl SystemdConfig {
     /// Host path of the unit of `service_name`.
     pub fn unit_path(&self, service_name: &str) -> String {
         format!("{}/{service_name}.service", self.unit_dir)
-    }
-}
-
-/// `~` or `~/x` with the home dir.
-pub fn expand_home(p: &str, home: &str) -> String {
-    let p = p.trim();
-    if p == "~" {
-        home.to_string()
-    } else if let Some(rest) = p.strip_prefix("~/") {
-        format!("{}/{rest}", home.trim_end_matches('/'))
-    } else {
-        p.to_string()
     }
 }
 

@@ -10,14 +10,17 @@ use wnm_core::{Error, ManagerMode, Node, Result};
 
 /// Expand a leading `~/` (or a lone `~`) with `$HOME`; other paths are returned as they are.
 pub fn expand_home(p: &str) -> PathBuf {
+    match std::env::var_os("HOME") {
+        Some(h) => expand_home_in(p, Path::new(&h)),
+        None => PathBuf::from(p),
+    }
+}
+
+/// Expand a leading `~/` (or a lone `~`) with `home`; other paths are returned as they are.
+pub fn expand_home_in(p: &str, home: &Path) -> PathBuf {
     match p.strip_prefix("~/") {
-        Some(rest) => match std::env::var_os("HOME") {
-            Some(h) => Path::new(&h).join(rest),
-            None => PathBuf::from(p),
-        },
-        None if p == "~" => std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(p)),
+        Some(rest) => home.join(rest),
+        None if p == "~" => home.to_path_buf(),
         None => PathBuf::from(p),
     }
 }
@@ -338,6 +341,12 @@ mod tests {
             default_log_base(ManagerMode::Sudo, base, Path::new("/r")),
             Path::new("/r/var/log/antnode")
         );
+        let h = Path::new("/Users/ant/");
+        assert_eq!(expand_home_in("~/nodes", h), Path::new("/Users/ant/nodes"));
+        assert_eq!(expand_home_in("~", h), h);
+        assert_eq!(expand_home_in("/abs", h), Path::new("/abs"));
+        assert_eq!(expand_home_in("~x/y", h), Path::new("~x/y"));
+        assert_eq!(expand_home_in("", h), Path::new(""));
         assert_eq!(expand_home("/abs"), Path::new("/abs"));
         assert_eq!(expand_home("a/~/b"), Path::new("a/~/b"));
         if let Some(h) = std::env::var_os("HOME") {
