@@ -5,8 +5,8 @@
 # running nodes pointing at those ports (node_cap = N: an idle cycle plans nothing), and
 # measures at each N, each run in a fresh child process on a fresh copy of the database:
 #   survey      wnm_survey::survey alone, in-process
-#   cycle       the idle cycle in-process: store open + read, sysinfo window over collect(),
-#               plan, save_survey
+#   cycle       the idle cycle in-process: store open, then the real Cycle::run (survey and
+#               sysinfo window, save, firewall sync, antnode --version, plan, execute, run state)
 #   wnm         the real binary: `wnm --dbpath DB -q`, one idle cycle, spawn to exit
 #   wnm-survey  `wnm --dbpath DB --force_action survey`
 #   wnm-report  `wnm --dbpath DB --force_action survey --report node-status`
