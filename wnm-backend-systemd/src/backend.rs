@@ -364,10 +364,7 @@ impl Backend for SystemdBackend {
 
     fn kept_binary(&self, node: &Node) -> Option<std::path::PathBuf> {
         let kept = kept_binary_path(&self.complete_node(node));
-        self.fs
-            .on_disk(&kept)
-            .is_file()
-            .then_some(kept)
+        self.fs.on_disk(&kept).is_file().then_some(kept)
     }
 
     async fn restore_binary(&self, node: &Node, kept: &Path) -> Result<()> {
