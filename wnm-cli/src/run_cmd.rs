@@ -5,7 +5,7 @@ use crate::args::RunArgs;
 use crate::output::{
     Progress, Verbosity, print_outcomes, print_plan, render_inputs, render_metrics,
 };
-use crate::wire::{expand, no_home, node_user, sampler, wire};
+use crate::wire::{no_home, node_user, sampler, wire};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -357,7 +357,7 @@ async fn main_job(args: RunArgs, opened: &mut Option<Opened>) -> Result<ExitCode
         runner: wired.runner.clone(),
         sampler: sampler(&machine)?,
         clock: clock.clone(),
-        source_binary: expand(&machine.antnode_path, &home),
+        source_binary: wnm_runner::nodefs::expand_home_in(&machine.antnode_path, &home),
         log_base: layout.log_dir.clone(),
         user: node_user(&machine),
     };

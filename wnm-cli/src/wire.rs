@@ -90,14 +90,6 @@ pub fn sampler(machine: &Machine) -> Result<Box<dyn MachineSampler>> {
     })
 }
 
-/// `antnode_path` with `~/` expanded.
-pub fn expand(path: &str, home: &Path) -> PathBuf {
-    match path.strip_prefix("~/") {
-        Some(rest) => home.join(rest),
-        None => PathBuf::from(path),
-    }
-}
-
 /// The OS user nodes run as: `ant` in sudo mode, the invoking user otherwise.
 pub fn node_user(machine: &Machine) -> String {
     if machine.process_manager.is_sudo() {
